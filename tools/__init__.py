@@ -1,0 +1,1 @@
+"""The course's build tools: `export` (solutions → mylib), `strip` (solutions → lessons), `check`."""

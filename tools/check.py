@@ -1,0 +1,89 @@
+"""The sync checks `make test` runs: generated files match their source, notebooks are clean,
+mylib never imports torch. Each problem names the file and the command that fixes it.
+
+Usage: python -m tools.check [ROOT]
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+from tools import export, strip
+from tools.notebooks import KERNELSPEC, NotebookError, lesson_notebooks, read
+
+
+def generated_mylib(root: Path) -> list[str]:
+    """mylib/ differs from what `make lib` writes."""
+    expected = export.render(root / "solutions")
+    actual = {p.name: p.read_text() for p in (root / "mylib").glob("*.py")}
+    problems = [f"mylib/{name} is missing — run `make lib`" for name in expected.keys() - actual.keys()]
+    problems += [f"mylib/{name} is not generated from any notebook (stale) — run `make lib`"
+                 for name in actual.keys() - expected.keys()]
+    problems += [f"mylib/{name} differs from solutions/ (edited by hand, or notebook changed) — "
+                 "edit the notebook, then run `make lib`"
+                 for name in expected.keys() & actual.keys() if expected[name] != actual[name]]
+    return sorted(problems)
+
+
+def generated_lessons(root: Path) -> list[str]:
+    """lessons/ differs from what `make lessons` writes."""
+    expected = strip.render(root / "solutions")
+    actual = {p.name: p.read_text() for p in lesson_notebooks(root / "lessons")}
+    problems = [f"lessons/{name} is missing — run `make lessons`" for name in expected.keys() - actual.keys()]
+    problems += [f"lessons/{name} has no notebook in solutions/ (stale) — run `make lessons`"
+                 for name in actual.keys() - expected.keys()]
+    problems += [f"lessons/{name} differs from solutions/{name} — edit the solution, then run `make lessons`"
+                 for name in expected.keys() & actual.keys() if expected[name] != actual[name]]
+    return sorted(problems)
+
+
+def clean_notebooks(root: Path) -> list[str]:
+    """Notebooks are committed without outputs and with the `python3` kernelspec."""
+    problems = []
+    for folder in ("solutions", "lessons"):
+        for path in lesson_notebooks(root / folder):
+            nb = read(path)
+            if any(c.get("outputs") or c.get("execution_count") for c in nb.cells if c.cell_type == "code"):
+                problems.append(f"{folder}/{path.name} has outputs — run `make lessons` "
+                                "(it strips solutions/; `make book` shows executed notebooks)")
+            name = nb.metadata.get("kernelspec", {}).get("name")
+            if name != KERNELSPEC["name"]:
+                problems.append(f"{folder}/{path.name} has kernelspec {name!r}, not 'python3' — run `make lessons`")
+    return problems
+
+
+def torch_imports(root: Path) -> list[str]:
+    """mylib uses numpy only: any import of torch in mylib/ is a problem."""
+    problems = []
+    for path in sorted((root / "mylib").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n == "torch" or n.startswith("torch.") for n in names):
+                problems.append(f"mylib/{path.name}, line {node.lineno}: imports torch — mylib uses numpy "
+                                "only; move torch into a 'check against PyTorch' cell (not #| export)")
+    return problems
+
+
+def all_problems(root: Path) -> list[str]:
+    """Every sync problem of the course at `root`."""
+    try:
+        return (generated_mylib(root) + generated_lessons(root) + clean_notebooks(root) + torch_imports(root))
+    except NotebookError as error:
+        return [f"{error} — fix the notebook, then run `make lib lessons`"]
+
+
+def main(argv=None) -> int:
+    root = Path(argv[0] if argv else ".")
+    problems = all_problems(root)
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
