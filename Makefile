@@ -8,8 +8,12 @@ READY  := $(VENV)/.installed
 # Deterministic, offline, and one BLAS/OpenMP thread per process: two pytest workers on
 # two cores, each with torch's default threads, ran 14x slower when measured.
 RUN    := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TQDM_DISABLE=1 PYTHONHASHSEED=0
+# Extra pip options, e.g. PIP_FLAGS='--extra-index-url https://download.pytorch.org/whl/cpu'
+PIP_FLAGS ?=
 # No screen (ssh, container, CI): let Jupyter print the URL instead of opening a browser.
 LAB_FLAGS ?= $(if $(or $(DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
+# Jupyter refuses to run as root (containers, CI) unless told to.
+AS_ROOT   := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup lab test lib lessons book bench clean
@@ -22,14 +26,14 @@ $(READY): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "Python 3.10+ is needed; found $$($(PYTHON) --version). Try: make PYTHON=python3.11 ..."; exit 1; }
 	@test -x $(BIN)/python || { echo "Creating $(VENV) (first run only, about a minute)"; $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_FLAGS) -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 setup: $(READY) ## create .venv and install the pinned environment (done by every target)
 
 lab: $(READY) ## open Jupyter Lab on lessons/ (prints the URL when there is no browser)
-	$(BIN)/jupyter lab --notebook-dir=lessons $(LAB_FLAGS)
+	$(BIN)/jupyter lab --notebook-dir=lessons $(AS_ROOT) $(LAB_FLAGS)
 
 test: $(READY) ## run the test suite and every notebook (lessons/ and solutions/)
 	$(RUN) $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env \
