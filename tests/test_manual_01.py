@@ -1,0 +1,145 @@
+"""mylib.manual as built in lesson 01: the linear model, its losses and grid search.
+
+Losses are compared with torch.nn.functional on random float64 inputs for every reduction;
+grid search with the closed-form least-squares answer; errors by their messages.
+"""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from mylib.manual import REDUCTIONS, grid_search, l1_loss, linear_forward, mse_loss
+
+TIGHT = dict(rtol=1e-7, atol=1e-9)
+LOSSES = [(mse_loss, F.mse_loss), (l1_loss, F.l1_loss)]
+
+
+def random_pair(shape, seed):
+    rng = np.random.default_rng(seed)
+    return rng.normal(scale=3.0, size=shape), rng.normal(scale=3.0, size=shape)
+
+
+@pytest.mark.parametrize("ours, theirs", LOSSES, ids=["mse", "l1"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=6),
+       seed=st.integers(0, 2**32 - 1))
+def test_losses_equal_torch(ours, theirs, reduction, shape, seed):
+    y_hat, y = random_pair(shape, seed)
+    got = ours(y_hat, y, reduction=reduction)
+    expected = theirs(torch.from_numpy(y_hat), torch.from_numpy(y), reduction=reduction)
+    assert np.shape(got) == tuple(expected.shape)
+    torch.testing.assert_close(torch.as_tensor(got), expected, **TIGHT)
+
+
+@pytest.mark.parametrize("ours, theirs", LOSSES, ids=["mse", "l1"])
+def test_default_reduction_is_mean_and_float32_stays_float32(ours, theirs):
+    y_hat, y = random_pair((5, 4), seed=0)
+    assert ours(y_hat, y) == ours(y_hat, y, reduction="mean")
+    y_hat32, y32 = y_hat.astype(np.float32), y.astype(np.float32)
+    got = ours(y_hat32, y32)
+    assert got.dtype == np.float32
+    torch.testing.assert_close(torch.as_tensor(got), theirs(torch.from_numpy(y_hat32), torch.from_numpy(y32)))
+
+
+def test_losses_on_the_seed_example():
+    y_hat = linear_forward([1.0, 2.0, 3.0], 3.0)  # residuals 1, 2, 3
+    assert mse_loss(y_hat, [2.0, 4.0, 6.0], "sum") == 14.0
+    assert l1_loss(y_hat, [2.0, 4.0, 6.0], "sum") == 6.0
+    np.testing.assert_array_equal(mse_loss(y_hat, [2.0, 4.0, 6.0], "none"), [1.0, 4.0, 9.0])
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_linear_forward_equals_torch_linear(seed):
+    rng = np.random.default_rng(seed)
+    x, w, b = rng.normal(size=7), rng.normal(), rng.normal()
+    expected = F.linear(torch.from_numpy(x)[:, None], torch.tensor([[w]], dtype=torch.float64),
+                        torch.tensor([b], dtype=torch.float64))
+    torch.testing.assert_close(torch.from_numpy(linear_forward(x, w, b))[:, None], expected, **TIGHT)
+    np.testing.assert_array_equal(linear_forward(x, w), w * x)  # b defaults to 0
+
+
+def test_linear_forward_broadcasts_over_a_grid_and_keeps_float32():
+    x = np.array([1.0, 2.0, 3.0])
+    ws = np.array([0.5, 1.0])
+    np.testing.assert_array_equal(linear_forward(x, ws[:, None], 1.0), [[1.5, 2.0, 2.5], [2.0, 3.0, 4.0]])
+    assert linear_forward(x.astype(np.float32), 0.1, 0.2).dtype == np.float32
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_grid_search_finds_the_grid_point_nearest_the_closed_form_w(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, size=20)
+    y = rng.normal() * x + rng.normal(scale=0.5, size=20)
+    w_star = x @ y / (x @ x)  # d/dw mean((w x - y)^2) = 0
+    ws = np.linspace(w_star - 1.013, w_star + 0.987, 101)
+    best_w, losses = grid_search(x, y, ws)
+    # MSE(w) is a parabola symmetric about w*, so the best grid point is the nearest one.
+    assert best_w == ws[np.argmin(np.abs(ws - w_star))]
+    # And every loss equals the expanded quadratic w^2 mean(x^2) - 2 w mean(xy) + mean(y^2).
+    expected = ws**2 * np.mean(x * x) - 2 * ws * np.mean(x * y) + np.mean(y * y)
+    np.testing.assert_allclose(losses, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_grid_search_on_the_seed_data():
+    ws = np.arange(0.0, 4.1, 0.1)
+    best_w, losses = grid_search([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], ws)
+    assert best_w == 2.0 and losses.shape == (41,)
+    assert losses[20] == 0.0 and losses[0] == pytest.approx(56 / 3)
+
+
+def test_grid_search_with_bias_matches_least_squares_and_torch():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 5, size=30)
+    y = 1.5 * x - 2.0 + rng.normal(scale=0.3, size=30)
+    design = torch.stack([torch.from_numpy(x), torch.ones(30, dtype=torch.float64)], dim=1)
+    w_ls, b_ls = torch.linalg.lstsq(design, torch.from_numpy(y)[:, None]).solution.flatten().tolist()
+    ws, bs = np.linspace(0, 3, 151), np.linspace(-4, 0, 201)  # steps 0.02
+    (best_w, best_b), losses = grid_search(x, y, ws, bs=bs)
+    assert losses.shape == (151, 201)
+    assert abs(best_w - w_ls) <= 0.04 and abs(best_b - b_ls) <= 0.1
+    # losses[i, j] is the loss at (ws[i], bs[j]): the same surface computed in torch in one broadcast.
+    y_hat = torch.from_numpy(ws)[:, None, None] * torch.from_numpy(x) + torch.from_numpy(bs)[None, :, None]
+    expected = F.mse_loss(y_hat, torch.from_numpy(y).expand_as(y_hat), reduction="none").mean(dim=-1)
+    torch.testing.assert_close(torch.from_numpy(losses), expected, **TIGHT)
+
+
+def test_grid_search_with_l1_loss():
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    y = 2 * x
+    y[4] = -20.0  # an outlier: the L1 fit ignores it, the L2 fit does not
+    ws = np.arange(-3.0, 3.01, 0.25)
+    best_l1, losses = grid_search(x, y, ws, loss_fn=l1_loss)
+    best_l2, _ = grid_search(x, y, ws, loss_fn=mse_loss)
+    assert best_l1 == 2.0 and best_l2 < 0
+    expected = F.l1_loss(torch.from_numpy(ws)[:, None] * torch.from_numpy(x),
+                         torch.from_numpy(y).expand(len(ws), 5), reduction="none").mean(dim=1)
+    torch.testing.assert_close(torch.from_numpy(losses), expected, **TIGHT)
+
+
+@pytest.mark.parametrize("loss", [mse_loss, l1_loss])
+def test_shape_mismatch_names_both_shapes(loss):
+    with pytest.raises(ValueError, match=rf"{loss.__name__}: y_hat has shape \(3, 1\) but y has shape \(3,\)"):
+        loss(np.zeros((3, 1)), np.zeros(3))
+
+
+@pytest.mark.parametrize("loss", [mse_loss, l1_loss])
+def test_unknown_reduction_lists_the_valid_ones(loss):
+    with pytest.raises(ValueError, match=r"'average' is not a valid value for reduction; "
+                                         r"use one of 'mean', 'sum', 'none'"):
+        loss(np.zeros(3), np.zeros(3), reduction="average")
+
+
+@pytest.mark.parametrize("bad", [[], [[1.0, 2.0]], 2.0])
+def test_grid_search_rejects_a_grid_that_is_not_a_non_empty_1d_array(bad):
+    with pytest.raises(ValueError, match=r"grid_search: ws must be a non-empty 1-D array"):
+        grid_search([1.0], [2.0], bad)
+    with pytest.raises(ValueError, match=r"grid_search: bs must be a non-empty 1-D array"):
+        grid_search([1.0], [2.0], [1.0], bs=bad)
+
+
+def test_grid_search_passes_shape_errors_on():
+    with pytest.raises(ValueError, match=r"shape \(3,\) but y has shape \(2,\)"):
+        grid_search([1.0, 2.0, 3.0], [2.0, 4.0], [1.0, 2.0])
