@@ -289,8 +289,7 @@ def sgd(params, grads, lr: float, batch_size: int) -> None:
     `batch_size` turns it into the mean over the batch. Pass the actual size of the batch.
     Each param must be a float numpy array of the same shape as its gradient.
     """
-    if not np.isfinite(lr) or lr < 0:
-        raise ValueError(f"lr must be a non-negative finite number, got lr={lr!r}")
+    _check_lr(lr)  # lesson 02's check, earlier in mylib.manual
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
         raise ValueError(f"batch_size should be a positive integer, got batch_size={batch_size!r}")
     if len(params) != len(grads):
