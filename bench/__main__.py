@@ -1,0 +1,78 @@
+"""`make bench`: mylib against hand-written numpy and torch, one table measured in one run.
+
+Targets (DESIGN.md §9): on the MNIST-sized MLP mylib takes at most 1.2× torch's time per
+epoch; on the digits-sized MLP mylib is faster than torch; the scalar engine trains lesson
+05's MLP in under 10 s. Exits with status 1 when a target is missed.
+
+Every time is the best of several epochs after a warm-up (the least disturbed measurement);
+run it on an otherwise idle machine. The Makefile pins one BLAS/OpenMP thread per process.
+"""
+from __future__ import annotations
+
+import importlib.util
+import platform
+import re
+import sys
+
+import numpy as np
+import torch
+
+from bench import tensor_mlp
+
+BIG = {"examples": 60_000, "sizes": (784, 128, 10), "repeats": 3}
+SMALL = {"examples": 1_797, "sizes": (64, 32, 10), "repeats": 30}
+
+
+def tensor_rows(examples: int, sizes: tuple[int, int, int], repeats: int, max_ratio: float) -> list[dict]:
+    """One row per way of training, with the time relative to torch; the target is on mylib's row."""
+    times = tensor_mlp.measure(examples, sizes, repeats)
+    label = f"MLP {'-'.join(map(str, sizes))}, {examples:,} examples"
+    rows = []
+    for name, seconds in times.items():
+        row = {"name": f"{label}: {name}", "seconds": seconds, "ratio": seconds / times["torch"]}
+        if name == "mylib":
+            row["target"] = f"≤ {max_ratio:g}× torch" if max_ratio != 1 else "< 1× torch (faster)"
+            row["met"] = row["ratio"] <= max_ratio if max_ratio != 1 else row["ratio"] < 1
+        rows.append(row)
+    return rows
+
+
+def scalar_rows() -> list[dict]:
+    """Lesson 05's scalar engine row, when bench/scalar_mlp.py exists."""
+    if importlib.util.find_spec("bench.scalar_mlp") is None:
+        return []
+    from bench import scalar_mlp
+    result = scalar_mlp.measure()
+    target = result.get("target")
+    row = {"name": result["name"], "seconds": result["seconds"], "ratio": None, "target": str(target or "")}
+    limit = re.fullmatch(r"\s*<\s*([0-9.]+)\s*s\s*", row["target"])  # e.g. "< 10 s"
+    if isinstance(target, (int, float)):
+        row["target"], row["met"] = f"< {target:g} s", result["seconds"] < target
+    elif limit:
+        row["met"] = result["seconds"] < float(limit.group(1))
+    return [row]
+
+
+def main() -> int:
+    torch.set_num_threads(1)  # the same single thread as numpy's BLAS (see the Makefile)
+    print(f"mylib vs numpy vs torch {torch.__version__} (CPU, 1 thread), numpy {np.__version__}, "
+          f"Python {platform.python_version()}; float32, batch 64, SGD lr 0.1; seconds per epoch, "
+          f"best of {BIG['repeats']} (big net) / {SMALL['repeats']} (small net) after a warm-up (whole epochs, nothing scaled).")
+    print("'matmul floor' = only the epoch's matmuls (X W1, H W2 and the three of backward): "
+          "no engine can go below it.\n")
+    rows = (tensor_rows(**BIG, max_ratio=1.2) + tensor_rows(**SMALL, max_ratio=1) + scalar_rows())
+    width = max(len(r["name"]) for r in rows)
+    print(f"| {'benchmark':<{width}} | {'seconds':>8} | {'× torch':>7} | {'target':<20} | met |")
+    print(f"|{'-' * (width + 2)}|{'-' * 10}|{'-' * 9}|{'-' * 22}|-----|")
+    for r in rows:
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "—"
+        met = {True: "yes", False: "NO", None: ""}[r.get("met")]
+        print(f"| {r['name']:<{width}} | {r['seconds']:8.4f} | {ratio:>7} | {r.get('target', ''):<20} | {met:<3} |")
+    missed = [r["name"] for r in rows if r.get("met") is False]
+    if missed:
+        print(f"\nmissed: {'; '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
