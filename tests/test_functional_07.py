@@ -1,0 +1,252 @@
+"""mylib.functional (lesson 07) against PyTorch.
+
+Every activation and its gradient equal torch's (`torch.nn.functional`, `torch.special`, or the
+torch composition / closed-form derivative of the formula where torch has no such function) in
+float64 with rtol=1e-7, atol=1e-9, on extreme inputs and on hypothesis-generated shapes; float32
+stays float32; nothing overflows or warns at ±1e4; `gradcheck` agrees; bad arguments raise
+clear errors.
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from torch.testing import assert_close
+
+import mylib.functional as F
+from mylib import Tensor, gradcheck
+
+PI = math.pi
+
+# name -> (mylib function, torch function, closed-form torch derivative or None for torch's autograd)
+ELEMENTWISE = {
+    "relu": (F.relu, TF.relu, None),
+    "sigmoid": (F.sigmoid, torch.sigmoid, None),
+    "tanh": (F.tanh, torch.tanh, None),
+    "leaky_relu": (F.leaky_relu, TF.leaky_relu, None),
+    "leaky_relu(0.2)": (lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2), None),
+    "leaky_relu(-1.5)": (lambda x: F.leaky_relu(x, negative_slope=-1.5), lambda x: TF.leaky_relu(x, -1.5), None),
+    "softplus": (F.softplus, TF.softplus, None),
+    "softplus(2, 5)": (lambda x: F.softplus(x, beta=2, threshold=5), lambda x: TF.softplus(x, 2, 5), None),
+    "softplus(-0.5)": (lambda x: F.softplus(x, -0.5), lambda x: TF.softplus(x, -0.5), None),
+    "softplus(0.1, 1)": (lambda x: F.softplus(x, 0.1, 1.0), lambda x: TF.softplus(x, 0.1, 1.0), None),
+    "softsign": (F.softsign, TF.softsign, None),
+    "gelu": (F.gelu, TF.gelu, None),
+    "gelu(tanh)": (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh"), None),
+    "erf": (F.erf, torch.special.erf, None),
+    "atan": (F.atan, torch.atan, None),
+    "erf_activation": (F.erf_activation, lambda x: torch.special.erf(x * (math.sqrt(PI) / 2)),
+                       lambda x: torch.exp(-PI * x * x / 4)),
+    "algebraic_sigmoid": (F.algebraic_sigmoid, lambda x: x / torch.sqrt(1 + x * x),
+                          lambda x: (1 + x * x) ** -1.5),
+    "arctan_activation": (F.arctan_activation, lambda x: 2 / PI * torch.atan(PI / 2 * x),
+                          lambda x: 1 / (1 + (PI * x / 2) ** 2)),
+    # atan(sinh u) is an independent formula for gd(u); its autograd gradient is inf/inf for
+    # |u| > 710, so the gradient is compared with the closed form sech(πx/2)
+    "gudermannian_activation": (F.gudermannian_activation, lambda x: 2 / PI * torch.atan(torch.sinh(PI / 2 * x)),
+                                lambda x: 1 / torch.cosh(PI / 2 * x)),
+}
+EXTREMES = np.array([-1e4, -1e3, -710, -100, -30, -20, -10, -2.5, -1, -1e-8, 0, 1e-8, 1, 2.5, 10, 20, 30, 100,
+                     710, 1e3, 1e4])
+
+
+def assert_matches_torch(fn, torch_fn, x, torch_grad=None, rtol=1e-7, atol=1e-9, seed=0):
+    """Same output, input gradient (for a random upstream gradient), shapes and dtypes as torch."""
+    x = np.asarray(x)
+    mine_x = Tensor(x, requires_grad=True)
+    mine_y = fn(mine_x)
+    upstream = np.asarray(np.random.default_rng(seed).standard_normal(mine_y.shape)).astype(x.dtype)
+    mine_y.backward(upstream)
+    torch_x = torch.tensor(x, requires_grad=True)
+    torch_y = torch_fn(torch_x)
+    if torch_grad is None:
+        torch_y.backward(torch.tensor(upstream))
+        expected_grad = torch_x.grad
+    else:
+        expected_grad = torch.tensor(upstream) * torch_grad(torch_x.detach())
+    assert mine_y.shape == tuple(torch_y.shape)
+    assert mine_y.dtype == x.dtype and mine_x.grad.dtype == x.dtype
+    assert_close(torch.from_numpy(np.asarray(mine_y.data)), torch_y.detach(), rtol=rtol, atol=atol)
+    assert_close(torch.from_numpy(np.asarray(mine_x.grad.data)), expected_grad, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_matches_torch_on_extreme_and_random_values(name):
+    fn, torch_fn, torch_grad = ELEMENTWISE[name]
+    x = np.concatenate([EXTREMES, np.random.default_rng(0).standard_normal(100) * 5])
+    assert_matches_torch(fn, torch_fn, x, torch_grad)
+
+
+@pytest.mark.parametrize("name", [name for name, case in ELEMENTWISE.items() if case[2] is not None])
+def test_closed_form_derivatives_agree_with_torch_autograd_where_it_is_finite(name):
+    fn, torch_fn, _ = ELEMENTWISE[name]
+    x = np.random.default_rng(1).uniform(-8, 8, 50)
+    assert_matches_torch(fn, torch_fn, x)  # torch's autograd of the composition, not the closed form
+
+
+finite_arrays = hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
+                           elements=st.floats(-1e4, 1e4, allow_subnormal=False))
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+@settings(max_examples=15)
+@given(x=finite_arrays)
+def test_elementwise_matches_torch_on_any_shape(name, x):
+    fn, torch_fn, torch_grad = ELEMENTWISE[name]
+    assert_matches_torch(fn, torch_fn, x, torch_grad)
+
+
+@settings(max_examples=40)
+@given(x=finite_arrays, data=st.data())
+def test_softmax_and_log_softmax_match_torch_along_any_dim(x, data):
+    size = max(x.ndim, 1)
+    dim = data.draw(st.integers(-size, size - 1), label="dim")
+    assert_matches_torch(lambda t: F.softmax(t, dim), lambda t: TF.softmax(t, dim), x)
+    assert_matches_torch(lambda t: F.log_softmax(t, dim), lambda t: TF.log_softmax(t, dim), x)
+
+
+def test_softmax_and_log_softmax_with_huge_entries():
+    x = np.array([[1e4, -1e4, 0.0, 5.0, 1e4], [-1e4] * 5, [3.0, 1.0, -2.0, 0.5, 0.0]])
+    for dim in (0, 1, -1):
+        assert_matches_torch(lambda t: F.softmax(t, dim), lambda t: TF.softmax(t, dim), x)
+        assert_matches_torch(lambda t: F.log_softmax(t, dim), lambda t: TF.log_softmax(t, dim), x)
+    y = F.softmax(Tensor(x), dim=1).data
+    np.testing.assert_allclose(y.sum(axis=1), 1, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_float32_stays_float32_and_matches_torch_float32(name):
+    fn, torch_fn, torch_grad = ELEMENTWISE[name]
+    x = np.concatenate([EXTREMES, np.random.default_rng(2).standard_normal(50) * 5]).astype(np.float32)
+    assert_matches_torch(fn, torch_fn, x, torch_grad, rtol=None, atol=None)  # torch's float32 tolerances
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_softmax_float32(dim):
+    x = (np.random.default_rng(3).standard_normal((4, 6)) * 10).astype(np.float32)
+    x[0, 0] = 1e4
+    assert_matches_torch(lambda t: F.softmax(t, dim), lambda t: TF.softmax(t, dim), x, rtol=None, atol=None)
+    assert_matches_torch(lambda t: F.log_softmax(t, dim), lambda t: TF.log_softmax(t, dim), x, rtol=None, atol=None)
+
+
+ALL_FUNCTIONS = {**{name: fn for name, (fn, _, _) in ELEMENTWISE.items()},
+                 "softmax": lambda x: F.softmax(x, 0), "log_softmax": lambda x: F.log_softmax(x, -1)}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ALL_FUNCTIONS)
+def test_no_overflow_and_no_warning_at_1e4(name, dtype):
+    """Overflow, invalid operations (inf - inf, 0/0) and division by zero raise; underflow to 0 is
+    the right answer for e^-1e4 (torch returns 0 too), so it is allowed."""
+    x = Tensor(np.array([-1e4, -1e3, -100, 0, 100, 1e3, 1e4], dtype=dtype), requires_grad=True)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        y = ALL_FUNCTIONS[name](x)
+        y.backward(np.ones(y.shape, dtype=dtype))
+    assert np.isfinite(y.data).all() and np.isfinite(x.grad.data).all()
+
+
+def test_the_naive_formulas_would_have_failed_this_test():
+    """The test above can fail: the textbook sigmoid overflows at -1e4."""
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        1 / (1 + np.exp(-np.array([-1e4])))
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "erf", "atan", "erf_activation", "algebraic_sigmoid",
+                                  "arctan_activation", "gudermannian_activation", "softsign", "tanh"])
+@pytest.mark.parametrize("dtype, big", [(np.float64, 1e300), (np.float32, 1e30)])
+def test_bounded_functions_stay_exact_far_beyond_1e4(name, dtype, big):
+    x = Tensor(np.array([-big, big], dtype=dtype), requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        y = ELEMENTWISE[name][0](x)
+        y.backward(np.ones(2, dtype=dtype))
+    assert np.isfinite(y.data).all() and np.isfinite(x.grad.data).all()
+    assert np.all(np.abs(x.grad.data) < 1e-20)
+
+
+def test_softplus_is_exact_where_torch_overflows():
+    """A huge threshold makes torch compute log1p(exp(5000)) = inf; the stable formula gives x."""
+    x = Tensor(np.array([1e4, 800.0]))
+    np.testing.assert_allclose(F.softplus(x, beta=0.5, threshold=2e4).data, [1e4, 800.0], rtol=1e-15)
+    x = Tensor(np.array([-1e300, 1e300]), requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        y = F.softplus(x, threshold=1e305)
+        y.backward(np.ones(2))
+    np.testing.assert_array_equal(y.data, [0, 1e300])
+    np.testing.assert_array_equal(x.grad.data, [0, 1])
+    assert torch.isinf(TF.softplus(torch.tensor([1e4]), beta=0.5, threshold=2e4)).all()
+
+
+def test_softplus_keeps_tiny_values():
+    np.testing.assert_allclose(F.softplus(Tensor(np.array([-40.0]))).data, [math.exp(-40)], rtol=1e-15)
+
+
+def test_relu_and_leaky_relu_gradients_at_zero_follow_torch():
+    x = Tensor(np.zeros(3), requires_grad=True)
+    F.relu(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, 0)
+    x.grad = None
+    F.leaky_relu(x, 0.3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, 0.3)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_gradcheck(name):
+    # points away from the kinks of relu/leaky_relu (0) and softplus's threshold switch (βx = threshold)
+    x = Tensor(np.array([-3.1, -1.7, -0.6, 0.35, 1.3, 2.9]), requires_grad=True)
+    assert gradcheck(ELEMENTWISE[name][0], [x])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_gradcheck_softmax(dim):
+    x = Tensor(np.random.default_rng(4).standard_normal((3, 4)), requires_grad=True)
+    assert gradcheck(lambda t: F.softmax(t, dim), [x])
+    assert gradcheck(lambda t: F.log_softmax(t, dim), [x])
+
+
+def test_family_is_normalised_to_slope_one_and_range_minus_one_one():
+    x = Tensor(np.array([-1e4, 0.0, 1e4]), requires_grad=True)
+    for fn in (F.tanh, F.softsign, F.erf_activation, F.algebraic_sigmoid, F.arctan_activation,
+               F.gudermannian_activation):
+        x.grad = None
+        y = fn(x)
+        y.backward(np.array([0.0, 1.0, 0.0]))
+        assert x.grad.data[1] == pytest.approx(1, rel=1e-15), fn.__name__
+        assert y.data[0] == pytest.approx(-1, abs=1e-3) and y.data[2] == pytest.approx(1, abs=1e-3), fn.__name__
+
+
+def test_functions_record_no_graph_without_requires_grad():
+    y = F.softplus(Tensor(np.ones(3)))
+    assert not y.requires_grad and y.grad_fn is None
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: F.relu(np.ones(3)), TypeError, r"relu\(\): argument 'input' must be Tensor, not ndarray"),
+    (lambda: F.sigmoid([1.0]), TypeError, "must be Tensor, not list"),
+    (lambda: F.softmax(torch.ones(3), 0), TypeError, "must be Tensor, not Tensor"),
+    (lambda: F.leaky_relu(Tensor(np.ones(3)), "0.1"), TypeError, "'negative_slope' must be a number, not str"),
+    (lambda: F.leaky_relu(Tensor(np.ones(3)), None), TypeError, "'negative_slope' must be a number"),
+    (lambda: F.softplus(Tensor(np.ones(3)), beta="2"), TypeError, "'beta' must be a number"),
+    (lambda: F.softplus(Tensor(np.ones(3)), threshold=None), TypeError, "'threshold' must be a number"),
+    (lambda: F.softplus(Tensor(np.ones(3)), beta=0), ValueError, "'beta' must be nonzero"),
+    (lambda: F.gelu(Tensor(np.ones(3)), approximate="exact"), ValueError, "approximate must be 'none' or 'tanh'"),
+    (lambda: F.softmax(Tensor(np.ones((2, 3))), 2), IndexError,
+     r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"),
+    (lambda: F.log_softmax(Tensor(np.ones((2, 3))), -3), IndexError, r"log_softmax\(\): Dimension out of range"),
+    (lambda: F.softmax(Tensor(np.ones(3)), 1.0), TypeError, "'dim' must be int, not float"),
+    (lambda: F.softmax(Tensor(np.ones(3)), None), TypeError, "'dim' must be int, not NoneType"),
+])
+def test_bad_arguments_raise_clear_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_torch_raises_for_the_same_dim():
+    """Our IndexError mirrors torch's, which is what the message above was copied from."""
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-2, 1\], but got 2"):
+        TF.softmax(torch.ones(2, 3), 2)
