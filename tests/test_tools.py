@@ -7,7 +7,7 @@ from nbformat.v4 import new_output
 
 from tests.nbfactory import code, markdown, write_notebook
 from tools import export, strip
-from tools.notebooks import NotebookError, read
+from tools.notebooks import NotebookError, clean, read
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -161,6 +161,16 @@ def test_strip_requires_a_check_for_every_exercise(tmp_path):
                   code("assert cube(2) == 4", "check"))
     with pytest.raises(NotebookError, match=r"cell 2: exercise has no check cell"):
         lesson_of(tmp_path, markdown("x"), code(SOLVED), code("print('no check')"))
+
+
+def test_clean_gives_content_derived_unique_cell_ids(tmp_path):
+    cells = [code("x = 1"), markdown("same"), markdown("same")]
+    first = clean(read(write_notebook(tmp_path / "a.ipynb", *cells)))
+    for number, cell in enumerate(cells):
+        cell.id = f"random-{number}-from-some-editor"
+    again = clean(read(write_notebook(tmp_path / "b.ipynb", *cells)))
+    assert [c.id for c in first.cells] == [c.id for c in again.cells]
+    assert len({c.id for c in first.cells}) == 3
 
 
 def test_strip_write_cleans_solutions_and_removes_stale_lessons(tmp_path):

@@ -4,7 +4,9 @@ Notebooks are read and written with nbformat, never as raw JSON.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -97,11 +99,17 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy without outputs, execution counts or editor metadata; kernelspec `python3`.
 
     Cell metadata keeps only tags, which carry meaning (`check`, `raises-exception`).
+    Cell ids are derived from the cell's content, so re-saving a notebook from any editor or
+    converter (each invents random ids) leaves the diff empty.
     """
     nb = nbformat.from_dict(nb)
+    seen = Counter()
     nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC),
                                       "language_info": {"name": "python"}})
     for cell in nb.cells:
+        digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+        seen[digest] += 1
+        cell.id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
         kept = tags(cell)
         cell.metadata = nbformat.from_dict({"tags": kept} if kept else {})
         if cell.cell_type == "code":
