@@ -108,3 +108,10 @@ def test_a_broken_marker_is_reported_not_raised(course):
         c / "solutions/01_lines.ipynb", lambda nb: nb["cells"][2].update(source="### BEGIN SOLUTION\nx = 1")))
     assert "solutions/01_lines.ipynb, cell 3: unterminated '### BEGIN SOLUTION'" in found
     assert "make lib lessons" in found
+
+
+@pytest.mark.parametrize("path", ["/tmp/author/fig.png", "/home/ann/data.csv", "C:\\\\Users\\\\ann"])
+def test_absolute_paths_into_a_machine_are_caught(course, path):
+    found = problems_after(course, lambda c: edit_json(
+        c / "solutions/00_intro.ipynb", lambda nb: nb["cells"][1].update(source=f"plt.savefig({path!r})")))
+    assert "solutions/00_intro.ipynb, cell 2: absolute path" in found

@@ -6,6 +6,7 @@ Usage: python -m tools.check [ROOT]
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -38,8 +39,13 @@ def generated_lessons(root: Path) -> list[str]:
     return sorted(problems)
 
 
+# A quoted path into one person's machine: the notebook would fail on every other machine.
+_MACHINE_PATH = re.compile(r"""["'](/tmp/|/home/|/Users/|/root/|/work/|[A-Za-z]:\\\\)""")
+
+
 def clean_notebooks(root: Path) -> list[str]:
-    """Notebooks are committed without outputs and with the `python3` kernelspec."""
+    """Notebooks are committed without outputs, with the `python3` kernelspec, and without
+    absolute paths into the author's machine."""
     problems = []
     for folder in ("solutions", "lessons"):
         for path in lesson_notebooks(root / folder):
@@ -47,6 +53,11 @@ def clean_notebooks(root: Path) -> list[str]:
             if any(c.get("outputs") or c.get("execution_count") for c in nb.cells if c.cell_type == "code"):
                 problems.append(f"{folder}/{path.name} has outputs — run `make lessons` "
                                 "(it strips solutions/; `make book` shows executed notebooks)")
+            for number, cell in enumerate(nb.cells, start=1):
+                if match := _MACHINE_PATH.search(cell.source):
+                    problems.append(f"{folder}/{path.name}, cell {number}: absolute path {match.group(0)}… "
+                                    "only exists on the author's machine — use a path relative to the "
+                                    "notebook (or none: plt.show() is enough)")
             name = nb.metadata.get("kernelspec", {}).get("name")
             if name != KERNELSPEC["name"]:
                 problems.append(f"{folder}/{path.name} has kernelspec {name!r}, not 'python3' — run `make lessons`")
