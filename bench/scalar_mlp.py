@@ -43,15 +43,16 @@ def train(seed: int = 0, lr0: float = 0.3, batch_size: int = 5, epochs: int = 30
 
 
 def measure() -> dict:
-    """Wall-clock seconds of one training run (run it on an idle machine)."""
-    start = time.perf_counter()
+    """CPU seconds of one training run: on an idle machine the wall-clock time of the notebook's cell,
+    and unlike wall-clock time not inflated by other programs (the run is single-threaded Python)."""
+    start = time.process_time()
     model, points, targets = train()
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     accuracy = np.mean([(model(p)[0].data > 0) == (t > 0) for p, t in zip(points, targets)])
     if accuracy != 1.0:
         raise RuntimeError(f"the scalar MLP reached {accuracy:.0%} training accuracy, not 100%: "
                            "the benchmark no longer runs lesson 05's training")
-    return {"name": "scalar engine: lesson 05 MLP training", "seconds": seconds, "target": "< 10 s"}
+    return {"name": "scalar engine: lesson 05 MLP training (CPU)", "seconds": seconds, "target_seconds": 10}
 
 
 if __name__ == "__main__":

@@ -283,7 +283,11 @@ def apply_reduction(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _check_loss_inputs(name: str, input: Tensor, target: Tensor) -> None:
+def check_loss_inputs(name: str, input: Tensor, target: Tensor) -> None:
+    """Raise TypeError unless input and target are Tensors, ValueError unless their shapes are equal.
+
+    `name` is the loss function's name, used in the message (as torch names the failing function).
+    """
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError(f"{name}(): input and target must be mylib Tensors, "
                         f"got {type(input).__name__} and {type(target).__name__}")
@@ -296,7 +300,7 @@ def _check_loss_inputs(name: str, input: Tensor, target: Tensor) -> None:
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error: (input - target)² element-wise, then reduced ('mean'|'sum'|'none')."""
     check_reduction(reduction)
-    _check_loss_inputs("mse_loss", input, target)
+    check_loss_inputs("mse_loss", input, target)
     diff = input - target
     return apply_reduction(diff * diff, reduction)
 
@@ -304,7 +308,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error: |input - target| element-wise, then reduced ('mean'|'sum'|'none')."""
     check_reduction(reduction)
-    _check_loss_inputs("l1_loss", input, target)
+    check_loss_inputs("l1_loss", input, target)
     return apply_reduction((input - target).abs(), reduction)
 
 
@@ -316,13 +320,8 @@ BCE_GRAD_EPSILON = 1e-12  # torch floors p(1-p) at 1e-12 in the gradient of bina
 
 
 def _check_bce_inputs(name: str, input: Tensor, target: Tensor) -> None:
-    """input and target: Tensors of the same shape and the same floating dtype."""
-    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
-        raise TypeError(f"{name}(): input and target must be mylib Tensors, "
-                        f"got {type(input).__name__} and {type(target).__name__}")
-    if input.shape != target.shape:
-        raise ValueError(f"{name}(): target shape {tuple(target.shape)} must equal input shape "
-                         f"{tuple(input.shape)}")
+    """input and target: Tensors of the same shape (lesson 08's check) and the same floating dtype."""
+    check_loss_inputs(name, input, target)
     if input.dtype.kind != "f" or target.dtype != input.dtype:
         raise TypeError(f"{name}(): input and target must have the same floating dtype, got input "
                         f"{input.dtype} and target {target.dtype} (convert the labels, e.g. target.float())")
@@ -418,7 +417,7 @@ class BinaryCrossEntropyWithLogits(Function):
         need_x, need_y = self.needs_input_grad
         grad_x = grad_y = None
         if need_x:
-            s = _stable_sigmoid(x)
+            s = np.exp(_log_sigmoid(x))  # σ(x), from the same overflow-free formula
             if pos_weight is None:
                 grad_x = grad * (s - y)  # the famous σ(x) - y
             else:

@@ -243,7 +243,7 @@ def linreg_gd(X, y, w0, b0: float, lr: float, epochs: int) -> tuple[np.ndarray, 
     X, y, w0 = _check_linreg(X, y, w0)
 
     def loss_fn(theta):
-        return float(np.mean((X @ theta[:-1] + theta[-1] - y) ** 2))
+        return float(mse_loss(X @ theta[:-1] + theta[-1], y))
 
     def grad_fn(theta):
         grad_w, grad_b = linreg_grad(X, y, theta[:-1], theta[-1])

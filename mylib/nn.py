@@ -360,22 +360,22 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}"
 
 
-class _Loss(Module):
-    """Base of the loss modules: remembers a validated `reduction`."""
+class Loss(Module):
+    """Base of the loss modules (torch's private `_Loss`): remembers a validated `reduction`."""
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         self.reduction = F.check_reduction(reduction)
 
 
-class MSELoss(_Loss):
+class MSELoss(Loss):
     """Mean squared error between input and target (same shapes), reduction 'mean'|'sum'|'none'."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
-class L1Loss(_Loss):
+class L1Loss(Loss):
     """Mean absolute error between input and target (same shapes), reduction 'mean'|'sum'|'none'."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -385,7 +385,7 @@ class L1Loss(_Loss):
 # ---- solutions/10_logistic_regression.ipynb ----
 
 
-class BCELoss(_Loss):
+class BCELoss(Loss):
     """Binary cross-entropy on probabilities (torch.nn.BCELoss): `F.binary_cross_entropy`.
 
     `weight` (optional) rescales each element's loss and broadcasts to the input's shape;
@@ -400,7 +400,7 @@ class BCELoss(_Loss):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(Loss):
     """Sigmoid + binary cross-entropy in one stable step (torch.nn.BCEWithLogitsLoss).
 
     Takes logits (any real numbers), not probabilities. `weight` rescales each element's loss,

@@ -139,9 +139,11 @@ class Tensor:
         return self._ctx
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the size of one dimension."""
         return self.data.shape if dim is None else self.data.shape[dim]
 
     def numel(self) -> int:
+        """The number of elements."""
         return self.data.size
 
     def __len__(self) -> int:
@@ -260,9 +262,11 @@ class Tensor:
         return Neg()(self)
 
     def pow(self, exponent: Any) -> Tensor:
+        """self ** exponent."""
         return self ** exponent
 
     def matmul(self, other: Any) -> Tensor:
+        """self @ other (numpy's matmul rules)."""
         return self @ other
 
     mm = matmul  # seed 003 writes data.mm(w1)
@@ -311,24 +315,31 @@ class Tensor:
 
     # ---- elementwise functions ----
     def exp(self) -> Tensor:
+        """e ** x elementwise."""
         return Exp()(self)
 
     def log(self) -> Tensor:
+        """Natural logarithm elementwise."""
         return Log()(self)
 
     def sqrt(self) -> Tensor:
+        """Square root elementwise."""
         return Sqrt()(self)
 
     def abs(self) -> Tensor:
+        """|x| elementwise; the gradient at 0 is 0, as in torch."""
         return Abs()(self)
 
     def relu(self) -> Tensor:
+        """max(x, 0) elementwise; the gradient at 0 is 0, as in torch."""
         return ReLU()(self)
 
     def sigmoid(self) -> Tensor:
+        """1 / (1 + e^-x), computed without overflow."""
         return Sigmoid()(self)
 
     def tanh(self) -> Tensor:
+        """Hyperbolic tangent elementwise."""
         return Tanh()(self)
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
@@ -338,19 +349,20 @@ class Tensor:
         return Clamp(min, max)(self)
 
     def float(self) -> Tensor:
+        """A float32 copy (gradients flow back in the original dtype)."""
         return Cast(np.float32)(self)
 
     def double(self) -> Tensor:
+        """A float64 copy (gradients flow back in the original dtype)."""
         return Cast(np.float64)(self)
-
-    def long(self) -> Tensor:
-        return _wrap(self.data.astype(np.int64))
 
     # ---- reductions ----
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        """The sum over `dim` (all elements if None), like torch.sum."""
         return Sum(_dims(dim), keepdim)(self)
 
     def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        """The mean over `dim` (all elements if None), like torch.mean."""
         return Mean(_dims(dim), keepdim)(self)
 
     def max(self, dim: int | None = None, keepdim: bool = False) -> Tensor | MaxResult:
@@ -371,19 +383,23 @@ class Tensor:
 
     # ---- shapes ----
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        """The same elements in a new shape (`reshape(2, -1)` or `reshape((2, -1))`)."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
         return Reshape(shape)(self)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions start_dim..end_dim into one, like torch.flatten."""
         shape = self.data.shape
         start, end = start_dim % max(len(shape), 1), end_dim % max(len(shape), 1)
         return self.reshape(*shape[:start], -1, *shape[end + 1:])
 
     def permute(self, *dims: int) -> Tensor:
+        """Reorder the dimensions, like torch.permute."""
         return Permute(dims)(self)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dimensions."""
         axes = list(range(self.data.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return Permute(axes)(self)
@@ -455,9 +471,16 @@ class Function:
 
     inputs: tuple[Tensor, ...] | None = None  # None once the graph has been freed
     needs_input_grad: tuple[bool, ...] = ()
+    broadcasts = False  # True for binary elementwise ops: a shape mismatch is a broadcasting error
 
     def __call__(self, *inputs: Tensor) -> Tensor:
-        data = self.forward(*[t.data for t in inputs])
+        try:
+            data = self.forward(*[t.data for t in inputs])
+        except ValueError:  # numpy's message names no shapes; torch's names both
+            error = _broadcast_error(*[t.shape for t in inputs]) if self.broadcasts else None
+            if error is None:
+                raise
+            raise error from None
         out = _wrap(data if type(data) is np.ndarray else np.asarray(data))  # numpy returns scalars for 0-d
         if _grad_enabled:
             needs = tuple([t._requires_grad for t in inputs])
@@ -564,21 +587,23 @@ def sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
 
 
-def _broadcast_error(a: tuple[int, ...], b: tuple[int, ...]) -> ValueError:
+def _broadcast_error(a: tuple[int, ...], b: tuple[int, ...]) -> ValueError | None:
+    """torch's error for two shapes that cannot be broadcast together; None if they can."""
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    dim = next(d for d in range(n) if pa[d] != pb[d] and 1 not in (pa[d], pb[d]))
+    dim = next((d for d in range(n) if pa[d] != pb[d] and 1 not in (pa[d], pb[d])), None)
+    if dim is None:
+        return None
     return ValueError(f"shapes {a} and {b} cannot be broadcast: the size of tensor a ({pa[dim]}) must match "
                       f"the size of tensor b ({pb[dim]}) at non-singleton dimension {dim}")
 
 
 class Add(Function):
+    broadcasts = True
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.shapes = a.shape, b.shape
-        try:
-            return a + b
-        except ValueError:
-            raise _broadcast_error(a.shape, b.shape) from None
+        return a + b
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
@@ -587,12 +612,11 @@ class Add(Function):
 
 
 class Sub(Function):
+    broadcasts = True
+
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
-        try:
-            return a - b
-        except ValueError:
-            raise _broadcast_error(a.shape, b.shape) from None
+        return a - b
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
@@ -601,12 +625,11 @@ class Sub(Function):
 
 
 class Mul(Function):
+    broadcasts = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
-        try:
-            return a * b
-        except ValueError:
-            raise _broadcast_error(a.shape, b.shape) from None
+        return a * b
 
     def backward(self, grad):
         a, b = self.a, self.b
@@ -616,12 +639,11 @@ class Mul(Function):
 
 
 class Div(Function):
+    broadcasts = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
-        try:
-            return a / b
-        except ValueError:
-            raise _broadcast_error(a.shape, b.shape) from None
+        return a / b
 
     def backward(self, grad):
         a, b = self.a, self.b
@@ -663,12 +685,11 @@ class Pow(Function):
 class ElementwisePow(Function):
     """a ** b with a tensor exponent: d/db a**b = a**b · ln a (taken as 0 where a = 0 and b >= 0, like torch)."""
 
+    broadcasts = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
-        try:
-            self.out = a ** b
-        except ValueError:
-            raise _broadcast_error(a.shape, b.shape) from None
+        self.out = a ** b
         return self.out
 
     def backward(self, grad):
@@ -830,19 +851,16 @@ class Sum(Function):
         return (np.broadcast_to(grad.reshape(_kept_shape(self.shape, self.dim)), self.shape),)
 
 
-class Mean(Function):
-    def __init__(self, dim: int | tuple[int, ...] | None, keepdim: bool) -> None:
-        self.dim, self.keepdim = dim, keepdim
+class Mean(Sum):
+    """The sum divided by the number of elements summed, in forward and in backward."""
 
     def forward(self, x):
-        self.shape = x.shape
-        total = x.sum(axis=self.dim, keepdims=self.keepdim)
+        total = super().forward(x)
         self.count = x.size // max(total.size, 1)
         return total / self.count
 
     def backward(self, grad):
-        grad = grad.reshape(_kept_shape(self.shape, self.dim)) / self.count
-        return (np.broadcast_to(grad, self.shape),)
+        return super().backward(grad / self.count)
 
 
 class Max(Function):

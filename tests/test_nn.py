@@ -447,6 +447,25 @@ def test_loss_modules_refuse_an_unknown_reduction_when_built():
         nn.MSELoss(size_average=False)
 
 
+def test_loss_base_class_and_helpers_serve_a_new_loss():
+    """Lesson 10 and later build their losses on nn.Loss and F's public helpers."""
+
+    class HalfSquared(nn.Loss):
+        def forward(self, input, target):
+            F.check_loss_inputs("half_squared", input, target)
+            return F.apply_reduction(0.5 * (input - target) ** 2, self.reduction)
+
+    x, y = np.arange(4.0), np.ones(4)
+    assert HalfSquared()(Tensor(x), Tensor(y)).item() == pytest.approx(np.mean(0.5 * (x - y) ** 2))
+    np.testing.assert_array_equal(HalfSquared("none")(Tensor(x), Tensor(y)).data, 0.5 * (x - y) ** 2)
+    assert HalfSquared("sum").reduction == F.check_reduction("sum") == "sum"
+    with pytest.raises(ValueError, match="'avg' is not a valid value for reduction"):
+        HalfSquared("avg")
+    with pytest.raises(ValueError, match=r"half_squared\(\): target shape \(4,\) must equal input shape \(4, 1\)"):
+        HalfSquared()(Tensor(x.reshape(4, 1)), Tensor(y))
+    assert issubclass(nn.BCELoss, nn.Loss) and issubclass(nn.BCEWithLogitsLoss, nn.Loss)
+
+
 # ---- init -----------------------------------------------------------------------------
 NONLINEARITIES = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                   "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]

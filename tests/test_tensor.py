@@ -278,6 +278,7 @@ GRADCHECK = [
     (lambda a: a.sum(dim=0), [(2, 3)]), (lambda a: a.mean(dim=(0, 2), keepdim=True), [(2, 3, 2)]),
     (lambda a: a.max(), [(2, 3)]), (lambda a: a.max(dim=1).values, [(2, 3)]),
     (lambda a: a.reshape(3, 2), [(2, 3)]), (lambda a: a.T, [(2, 3)]), (lambda a: a.transpose(0, 1), [(2, 3)]),
+    (lambda a: a.permute(2, 0, 1).flatten(1), [(2, 3, 2)]),
     (lambda a: a[[0, 0, 1], 1:], [(2, 3)]), (lambda a: a.double() * 2, [(2,)]),
 ]
 
@@ -496,6 +497,8 @@ def test_error_messages_name_the_shapes():
     for op in (lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / b, lambda a, b: a ** b):
         with pytest.raises(ValueError, match=r"\(2, 3\) and \(4,\) cannot be broadcast"):
             op(Tensor(np.ones((2, 3))), Tensor(np.ones(4)))
+    with pytest.raises(ValueError, match="Integers to negative integer powers"):  # not a shape error
+        Tensor([2, 3]) ** Tensor([-1, 1])
 
 
 def test_backward_errors():
