@@ -8,7 +8,7 @@ READY  := $(VENV)/.installed
 # Deterministic, offline, and one BLAS/OpenMP thread per process: two pytest workers on
 # two cores, each with torch's default threads, ran 14x slower when measured.
 RUN    := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TQDM_DISABLE=1 PYTHONHASHSEED=0
-# Extra pip options, e.g. PIP_FLAGS='--extra-index-url https://download.pytorch.org/whl/cpu'
+# Extra pip options, e.g. PIP_FLAGS='--proxy http://proxy:3128'
 PIP_FLAGS ?=
 # No screen (ssh, container, CI): let Jupyter print the URL instead of opening a browser.
 LAB_FLAGS ?= $(if $(or $(DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
@@ -22,12 +22,20 @@ help: ## list the targets
 	@echo "Build Your Own PyTorch — make targets:"
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-$(READY): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-	  { echo "Python 3.10+ is needed; found $$($(PYTHON) --version). Try: make PYTHON=python3.11 ..."; exit 1; }
-	@test -x $(BIN)/python || { echo "Creating $(VENV) (first run only, about a minute)"; $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_FLAGS) -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+# PyTorch's own index of CPU wheels: used only when pip's configured sources lack torch's +cpu wheel.
+PYTORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_FLAGS)
+NEEDS_311 := import sys; sys.exit(sys.version_info < (3, 11))
+
+$(READY): requirements.txt constraints.txt pyproject.toml
+	@test -x $(BIN)/python || { \
+	  $(PYTHON) -c '$(NEEDS_311)' || { echo "The course needs Python 3.11+, found $$($(PYTHON) --version 2>&1). Try: make PYTHON=python3.11 $(MAKECMDGOALS)"; exit 1; }; \
+	  echo "Creating $(VENV) (first run only, about a minute)"; \
+	  $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Could not create $(VENV). On Debian/Ubuntu/WSL: sudo apt install python3-venv"; exit 1; }; }
+	@$(BIN)/python -c '$(NEEDS_311)' || { echo "$(VENV) runs $$($(BIN)/python --version 2>&1); the course needs 3.11+: make clean, then make PYTHON=python3.11 setup"; exit 1; }
+	$(PIP) -r requirements.txt -c constraints.txt || \
+	  $(PIP) --extra-index-url $(PYTORCH_CPU_INDEX) -r requirements.txt -c constraints.txt
+	$(PIP) --no-deps --no-build-isolation -e .
 	@touch $@
 
 setup: $(READY) ## create .venv and install the pinned environment (done by every target)

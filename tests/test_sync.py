@@ -88,6 +88,23 @@ def test_notebook_with_outputs_is_caught(course):
     assert "solutions/00_intro.ipynb has outputs — run `make lessons`" in found
 
 
+def test_editor_metadata_in_a_solution_is_caught(course):
+    def dirty(nb):
+        nb["cells"][1]["metadata"]["collapsed"] = True
+        nb["cells"][1]["id"] = "random-editor-id"
+    found = problems_after(course, lambda c: edit_json(c / "solutions/00_intro.ipynb", dirty))
+    assert "solutions/00_intro.ipynb is not clean (editor metadata, cell ids or format) — run `make lessons`" in found
+
+
+def test_an_unreadable_notebook_does_not_hide_other_problems(course):
+    def break_it(c):
+        (c / "solutions/00_intro.ipynb").write_text("<<<<<<< HEAD\n")
+        (c / "mylib/helper.py").write_text("import torch\n")
+    found = problems_after(course, break_it)
+    assert "solutions/00_intro.ipynb: not a readable notebook" in found
+    assert "mylib/helper.py, line 1: imports torch" in found
+
+
 def test_foreign_kernelspec_is_caught(course):
     def set_kernel(nb):
         nb["metadata"]["kernelspec"] = {"name": "conda-env-torch", "display_name": "torch", "language": "python"}

@@ -63,6 +63,11 @@ def test_export_into_init_reexports(tmp_path):
     ([code("#| default_exp m"), code("#| exprot\nX = 1")], "unknown directive '#| exprot'"),
     ([code("#| default_exp 9lives")], "'9lives' is not a valid module name"),
     ([code("#| default_exp")], "needs a module name"),
+    ([code("#| default_exp m"), code("#| export\n#| export\nX = 1")], "repeated directive '#| export'"),
+    ([code("#| default_exp m"), code("# helpers\n#| export\nX = 1")],
+     "directive '#| export' on line 2 is ignored: directives must be the first lines of the cell"),
+    ([code("#| default_exp m"), code("#| export\ndef f():\n    ### BEGIN SOLUTION\n    return 1")],
+     "unterminated '### BEGIN SOLUTION' on line 2"),
 ])
 def test_export_errors_name_notebook_and_cell(tmp_path, cells, message):
     sol = tmp_path / "solutions"
@@ -81,6 +86,14 @@ def test_export_cli_reports_errors_cleanly(tmp_path):
     assert run.returncode == 1
     assert run.stderr.startswith("make lib: solutions/01_bad.ipynb, cell 1:")
     assert "Traceback" not in run.stderr
+
+
+def test_a_file_that_is_not_a_notebook_is_a_clean_error(tmp_path):
+    sol = tmp_path / "solutions"
+    sol.mkdir()
+    (sol / "01_conflict.ipynb").write_text('{"cells": [\n<<<<<<< HEAD\n')
+    with pytest.raises(NotebookError, match=r"01_conflict.ipynb: not a readable notebook \(NotJSONError"):
+        export.render(sol)
 
 
 # ---------------------------------------------------------------- strip (make lessons)
@@ -171,6 +184,25 @@ def test_clean_gives_content_derived_unique_cell_ids(tmp_path):
     again = clean(read(write_notebook(tmp_path / "b.ipynb", *cells)))
     assert [c.id for c in first.cells] == [c.id for c in again.cells]
     assert len({c.id for c in first.cells}) == 3
+
+
+def test_strip_upgrades_old_notebooks_to_cell_ids(tmp_path):
+    path = write_notebook(tmp_path / "solutions" / "01_a.ipynb", code("x = 1"))
+    old = read(path)
+    old.nbformat_minor = 4
+    del old.cells[0]["id"]
+    lesson = strip.make_lesson(old, "x")
+    assert lesson.nbformat_minor >= 5 and lesson.cells[0].id
+
+
+def test_strip_cli_reports_errors_cleanly(tmp_path):
+    sol = tmp_path / "solutions"
+    write_notebook(sol / "01_bad.ipynb", code(SOLVED))
+    run = subprocess.run([sys.executable, "-m", "tools.strip", "--solutions", str(sol), "--out",
+                          str(tmp_path / "lessons")], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 1
+    assert run.stderr.startswith("make lessons: solutions/01_bad.ipynb, cell 1: exercise has no check cell")
+    assert "Traceback" not in run.stderr
 
 
 def test_strip_write_cleans_solutions_and_removes_stale_lessons(tmp_path):

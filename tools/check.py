@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from tools import export, strip
-from tools.notebooks import KERNELSPEC, NotebookError, lesson_notebooks, read
+from tools.notebooks import KERNELSPEC, NotebookError, clean, dumps, lesson_notebooks, read
 
 
 def generated_mylib(root: Path) -> list[str]:
@@ -61,6 +61,9 @@ def clean_notebooks(root: Path) -> list[str]:
             name = nb.metadata.get("kernelspec", {}).get("name")
             if name != KERNELSPEC["name"]:
                 problems.append(f"{folder}/{path.name} has kernelspec {name!r}, not 'python3' — run `make lessons`")
+            elif folder == "solutions" and path.read_text() != dumps(clean(nb)):
+                problems.append(f"{folder}/{path.name} is not clean (editor metadata, cell ids or format) — "
+                                "run `make lessons`")
     return problems
 
 
@@ -80,12 +83,18 @@ def torch_imports(root: Path) -> list[str]:
     return problems
 
 
+CHECKS = (generated_mylib, generated_lessons, clean_notebooks, torch_imports)
+
+
 def all_problems(root: Path) -> list[str]:
-    """Every sync problem of the course at `root`."""
-    try:
-        return (generated_mylib(root) + generated_lessons(root) + clean_notebooks(root) + torch_imports(root))
-    except NotebookError as error:
-        return [f"{error} — fix the notebook, then run `make lib lessons`"]
+    """Every sync problem of the course at `root` (a broken notebook stops one check, not all)."""
+    problems = []
+    for check in CHECKS:
+        try:
+            problems += check(root)
+        except NotebookError as error:
+            problems.append(f"{error} — fix the notebook, then run `make lib lessons`")
+    return list(dict.fromkeys(problems))  # the same broken notebook may stop two checks
 
 
 def main(argv=None) -> int:

@@ -19,13 +19,14 @@ import keyword
 import sys
 from pathlib import Path
 
-from tools.notebooks import NotebookError, lesson_notebooks, read, split_directives, without_markers
+from tools.notebooks import (NotebookError, lesson_notebooks, read, solution_regions, split_directives,
+                             without_markers)
 
 PACKAGE_DOC = '"""mylib: the deep-learning framework built, lesson by lesson, in Build Your Own PyTorch."""'
 
 
 def _module_name(name: str, path, number: int) -> str:
-    if not (name.isidentifier() and not keyword.iskeyword(name)) and name != "__init__":
+    if not name.isidentifier() or keyword.iskeyword(name):
         raise NotebookError(path, number, f"'{name}' is not a valid module name")
     return name
 
@@ -50,6 +51,7 @@ def collect(solutions: Path) -> dict[str, list[tuple[str, str]]]:
                     if target is None:
                         raise NotebookError(shown, number, "'#| export' before any '#| default_exp' "
                                             "(name the module first, or write '#| export MODULE')")
+                    solution_regions(body, shown, number)  # a broken marker must not reach mylib
                     modules.setdefault(target, []).append((shown, without_markers(body).strip("\n")))
     return modules
 

@@ -24,13 +24,18 @@ _DIRECTIVE = re.compile(r"#\|\s*(\S+)\s*(.*?)\s*$")
 class NotebookError(ValueError):
     """A problem in a source notebook, reported with the notebook's path and the cell's number."""
 
-    def __init__(self, path: Path | str, cell_number: int, message: str):
-        super().__init__(f"{path}, cell {cell_number}: {message}")
+    def __init__(self, path: Path | str, cell_number: int | None, message: str):
+        where = f"{path}, cell {cell_number}" if cell_number is not None else str(path)
+        super().__init__(f"{where}: {message}")
 
 
 def read(path: Path | str) -> nbformat.NotebookNode:
-    """Read a notebook as nbformat v4."""
-    return nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
+    """Read a notebook as nbformat v4; a file that is not one (say, a merge conflict) is a NotebookError."""
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except (ValueError, KeyError) as error:  # nbformat's NotJSONError is a ValueError
+        raise NotebookError(path, None, f"not a readable notebook ({type(error).__name__}: "
+                            f"{str(error).splitlines()[0] if str(error) else ''})") from None
 
 
 def dumps(nb: nbformat.NotebookNode) -> str:
@@ -46,8 +51,8 @@ def lesson_notebooks(folder: Path) -> list[Path]:
 def split_directives(cell, path, number: int) -> tuple[list[tuple[str, str]], str]:
     """The `#| name args` lines at the top of a code cell, and the source without them.
 
-    nbdev's syntax: directives are comment lines at the very top of the cell.
-    An unknown directive is an error, so a typo never silently drops code from mylib.
+    nbdev's syntax: directives are comment lines at the very top of the cell. An unknown,
+    repeated or misplaced directive is an error, so a typo never silently drops code from mylib.
     """
     lines = cell.source.splitlines()
     found = []
@@ -56,8 +61,14 @@ def split_directives(cell, path, number: int) -> tuple[list[tuple[str, str]], st
         if name not in KNOWN_DIRECTIVES:
             raise NotebookError(path, number, f"unknown directive '#| {name}' "
                                 f"(known: {', '.join('#| ' + d for d in KNOWN_DIRECTIVES)})")
+        if any(name == seen for seen, _ in found):
+            raise NotebookError(path, number, f"repeated directive '#| {name}'")
         found.append((name, args))
         lines.pop(0)
+    for offset, line in enumerate(lines, start=len(found) + 1):
+        if _DIRECTIVE.match(line.strip()):
+            raise NotebookError(path, number, f"directive '{line.strip()}' on line {offset} is ignored: "
+                                "directives must be the first lines of the cell")
     return found, "\n".join(lines)
 
 
@@ -103,6 +114,7 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     converter (each invents random ids) leaves the diff empty.
     """
     nb = nbformat.from_dict(nb)
+    nb.nbformat, nb.nbformat_minor = 4, max(5, nb.get("nbformat_minor", 5))  # 4.5+ has cell ids
     seen = Counter()
     nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC),
                                       "language_info": {"name": "python"}})

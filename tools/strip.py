@@ -22,6 +22,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import nbformat
+
 from tools.notebooks import (CHECK_TAG, RAISES_TAG, NotebookError, clean, dumps, lesson_notebooks,
                              read, solution_regions, tags)
 
@@ -38,7 +40,7 @@ def stub_source(source: str, regions: list[tuple[int, int]], stub: tuple[str, ..
     return "\n".join(lines)
 
 
-def make_lesson(solution, path) -> "nbformat.NotebookNode":
+def make_lesson(solution: nbformat.NotebookNode, path) -> nbformat.NotebookNode:
     """The student version of a (clean) solution notebook."""
     lesson = clean(solution)
     waiting_for_check = None  # number of the last stubbed code cell without a check yet
@@ -66,7 +68,7 @@ def make_lesson(solution, path) -> "nbformat.NotebookNode":
 
 
 def render(solutions: Path) -> dict[str, str]:
-    """lesson file name → its text, and solution file name → its cleaned text."""
+    """lesson file name → its text."""
     lessons = {}
     for path in lesson_notebooks(solutions):
         lessons[path.name] = dumps(make_lesson(read(path), f"{solutions.name}/{path.name}"))
