@@ -58,7 +58,7 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by `gamma` every `step_size` epochs: lr_t = base_lr · γ^⌊t / step_size⌋."""
+    """Multiply the lr by `gamma` every `step_size` epochs: lr_t = base_lr · gamma^⌊t / step_size⌋."""
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size, self.gamma = step_size, gamma
@@ -72,7 +72,7 @@ class StepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the lr by `gamma` every epoch: lr_t = base_lr · γ^t."""
+    """Multiply the lr by `gamma` every epoch: lr_t = base_lr · gamma^t."""
 
     def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
@@ -86,8 +86,8 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Anneal the lr from base_lr to `eta_min` along half a cosine over `T_max` epochs (no restarts).
 
-    Closed form: η_t = η_min + (η_base − η_min)(1 + cos(πt/T_max))/2. Like torch we apply it
-    recursively, η_t from η_{t−1}, so the values match torch's exactly; past T_max the cosine
+    Closed form: lr_t = eta_min + (base_lr − eta_min)(1 + cos(πt/T_max))/2. Like torch we apply it
+    recursively, lr_t from lr_{t−1}, so the values match torch's exactly; past T_max the cosine
     carries on and the lr rises again.
     """
 

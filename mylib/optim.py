@@ -31,6 +31,24 @@ def _require(ok: bool, message: str) -> None:
         raise ValueError(message)
 
 
+def _to_numpy(value: Any, key: str = "") -> Any:
+    """A loaded state entry as mylib keeps it: arrays as numpy arrays, 0-d values as Python numbers.
+
+    A torch optimizer's state holds torch tensors (and `step` as a float tensor); converting them lets
+    a mylib optimizer continue a torch run. np.asarray reads any array-like without importing torch.
+    """
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_numpy(v) for v in value)
+    if value is None or isinstance(value, (bool, int, float, np.ndarray)) or not hasattr(value, "__array__"):
+        return value
+    array = np.asarray(value)
+    if array.ndim > 0:
+        return array
+    number = array.item()
+    # our step counters are ints: `beta ** step` must not become a float32 power
+    return int(number) if key == "step" and float(number).is_integer() else number
+
+
 class Optimizer:
     """Base class of all optimizers: parameter groups, per-parameter state, `zero_grad`, `step`.
 
@@ -119,8 +137,11 @@ class Optimizer:
         return copy.deepcopy({"state": state, "param_groups": groups})
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Continue from a `state_dict()`: options and state come from it, parameters stay ours."""
-        saved = copy.deepcopy(state_dict)
+        """Continue from a `state_dict()`: options and state come from it, parameters stay ours.
+
+        A torch optimizer's `state_dict()` loads too: its tensors become numpy arrays.
+        """
+        saved = copy.deepcopy(state_dict)  # a copy first: the converted arrays may share its memory
         if len(saved["param_groups"]) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(s["params"]) != len(g["params"]) for s, g in zip(saved["param_groups"], self.param_groups)):
@@ -131,7 +152,10 @@ class Optimizer:
         unknown = sorted(set(saved["state"]) - set(param_of))
         if unknown:
             raise ValueError(f"loaded state dict has state for parameters {unknown} that are in no group")
-        self.state = defaultdict(dict, {param_of[i]: s for i, s in saved["state"].items()})
+        if any(s.get("maximize") for s in saved["param_groups"]):
+            raise ValueError("loaded state dict has maximize=True, which mylib's optimizers do not support")
+        self.state = defaultdict(dict, {param_of[i]: {k: _to_numpy(v, k) for k, v in s.items()}
+                                        for i, s in saved["state"].items()})
         self.param_groups = [{**s, "params": g["params"]} for s, g in zip(saved["param_groups"], self.param_groups)]
 
     def __repr__(self) -> str:
@@ -183,11 +207,16 @@ class Adagrad(Optimizer):
         _require(eps >= 0.0, f"Invalid epsilon value: {eps}")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value))
+        # Like torch, fill the state now, for every group, with the *constructor's* value: a group's own
+        # initial_accumulator_value is kept in the group but not used.
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p] = {"step": 0, "sum": np.full_like(p.data, initial_accumulator_value)}
 
     def _update(self, param, grad, state, group):
-        if not state:
+        if not state:  # a parameter from add_param_group: torch takes the constructor's value here too
             state["step"] = 0
-            state["sum"] = np.full_like(param, group["initial_accumulator_value"])
+            state["sum"] = np.full_like(param, self.defaults["initial_accumulator_value"])
         state["step"] += 1
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
@@ -323,7 +352,7 @@ class Adamax(Optimizer):
 
 
 class ASGD(Optimizer):
-    """Averaged SGD: SGD with a decaying step η_t, plus a running average `ax` of the iterates.
+    """Averaged SGD: SGD with a decaying step α_t (state["eta"]), plus a running average `ax` of the iterates.
 
     The parameters follow plain (decayed) SGD; `state["ax"]` holds the average, which is the
     answer to use once averaging has started (after `t0` steps).

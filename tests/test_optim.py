@@ -175,17 +175,55 @@ def test_step_leaves_grad_untouched(name, options):
             np.testing.assert_array_equal(g.data, b)
 
 
-def test_param_groups_with_their_own_options_match_torch():
-    def groups(params):
-        return [{"params": params[:2], "lr": 0.02, "betas": (0.5, 0.9)}, {"params": params[2:], "weight_decay": 0.1}]
+GROUP_CASES = [  # (optimizer, constructor options, options of group 0, options of group 1)
+    ("Adam", dict(lr=0.05), dict(lr=0.02, betas=(0.5, 0.9)), dict(weight_decay=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9), dict(momentum=0.5, dampening=0.2), dict(lr=0.05, nesterov=True)),
+    # torch fills Adagrad's sums in __init__ with the constructor's value; a group's own is ignored
+    ("Adagrad", dict(lr=0.1), dict(), dict(initial_accumulator_value=0.1)),
+    ("Adagrad", dict(lr=0.1, initial_accumulator_value=0.5), dict(initial_accumulator_value=0.0, lr_decay=0.1),
+     dict(initial_accumulator_value=2.0, eps=1e-3)),
+    ("RMSprop", dict(lr=0.01), dict(centered=True), dict(momentum=0.9, alpha=0.9)),
+    ("ASGD", dict(lr=0.05), dict(t0=3), dict(lambd=0.01, alpha=0.5)),
+    ("Rprop", dict(lr=0.05), dict(etas=(0.3, 1.5)), dict(step_sizes=(1e-3, 0.05))),
+]
 
+
+@pytest.mark.parametrize("name, options, first, second", GROUP_CASES, ids=[c[0] for c in GROUP_CASES])
+def test_param_groups_with_their_own_options_match_torch(name, options, first, second):
     results = []
     for framework in ("mylib", "torch"):
         params = new_params(framework)
-        optimizer = make("Adam", dict(lr=0.05), groups(params), framework)
+        groups = [{"params": params[:2], **first}, {"params": params[2:], **second}]
+        optimizer = make(name, options, groups, framework)
         results.append(train(optimizer, params, framework, STEPS))
-        assert [g["lr"] for g in optimizer.param_groups] == [0.02, 0.05]
-        assert optimizer.param_groups[1]["betas"] == (0.9, 0.999)
+        assert [g["lr"] for g in optimizer.param_groups] == [first.get("lr", options["lr"]),
+                                                              second.get("lr", options["lr"])]
+    torch.testing.assert_close(*results, rtol=RTOL, atol=ATOL)
+
+
+def test_adagrad_ignores_a_groups_initial_accumulator_value_like_torch():
+    """The repro of the bug: one step with a group-level value moved b by ~8e-4 more than torch."""
+    results, sums = [], []
+    for framework in ("mylib", "torch"):
+        w, b = new_params(framework)[:2]
+        optimizer = make("Adagrad", dict(lr=0.1), [{"params": [w]}, {"params": [b], "initial_accumulator_value": 0.1}],
+                         framework)
+        sums.append(np.asarray(optimizer.state[b]["sum"]).copy())  # filled before any step
+        ((w * w).sum() + (b * b).sum()).backward()
+        optimizer.step()
+        results.append(np.asarray(b.detach().numpy() if framework == "torch" else b.data))
+    np.testing.assert_array_equal(sums[0], np.zeros(4))
+    np.testing.assert_array_equal(*sums)
+    torch.testing.assert_close(*results, rtol=RTOL, atol=ATOL)
+
+
+def test_adagrad_added_group_uses_the_constructors_value_like_torch():
+    results = []
+    for framework in ("mylib", "torch"):
+        params = new_params(framework)
+        optimizer = make("Adagrad", dict(lr=0.1, initial_accumulator_value=0.3), params[:2], framework)
+        optimizer.add_param_group({"params": params[2:], "initial_accumulator_value": 5.0})
+        results.append(train(optimizer, params, framework, 5))
     torch.testing.assert_close(*results, rtol=RTOL, atol=ATOL)
 
 
@@ -280,6 +318,32 @@ def test_lbfgs_needs_one_group_a_known_line_search_and_a_closure():
         optim.LBFGS([p], line_search_fn="armijo")
     with pytest.raises(TypeError, match="needs a closure"):
         optim.LBFGS([p]).step(None)
+
+
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+def test_torch_state_dict_loads_and_resumes_like_torch(name, options):
+    """torch trains 10 steps; a mylib optimizer loads torch's state_dict (tensors inside) and does the next 10."""
+    straight, _, _ = run(name, options, "torch", steps=20)
+    _, their_opt, their_params = run(name, options, "torch", steps=10)
+    params = new_params("mylib", [q.detach().numpy().copy() for q in their_params])
+    optimizer = make(name, options, params, "mylib")
+    saved = their_opt.state_dict()  # shares its tensors with their_opt
+    before = {i: {k: v.clone() for k, v in st.items() if isinstance(v, torch.Tensor)} for i, st in saved["state"].items()}
+    optimizer.load_state_dict(saved)
+    for state in optimizer.state.values():  # no torch tensor survives the load
+        assert not any(isinstance(v, torch.Tensor) for v in state.values())
+    resumed = train(optimizer, params, "mylib", steps=10)
+    torch.testing.assert_close(resumed[-1], straight[-1], rtol=RTOL, atol=ATOL)
+    for i, tensors in before.items():  # our steps must not write into torch's tensors
+        for key, value in tensors.items():
+            assert torch.equal(their_opt.state[their_params[i]][key], value), key
+
+
+def test_torch_state_dict_with_maximize_is_refused():
+    q = torch.zeros(1, requires_grad=True)
+    saved = torch.optim.SGD([q], lr=0.1, maximize=True).state_dict()
+    with pytest.raises(ValueError, match="maximize=True"):
+        optim.SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1).load_state_dict(saved)
 
 
 def test_load_state_dict_checks_the_layout():
