@@ -61,20 +61,37 @@ def _wrap(data: np.ndarray) -> Tensor:
     return t
 
 
-def _operand(value: Any, like: Tensor) -> Tensor:
-    """The other operand of a binary op as a Tensor.
+def _operands(x: Tensor, other: Any, swap: bool = False) -> tuple[Tensor, Tensor]:
+    """`x` and the other operand of a binary op as Tensors in the dtypes torch computes in.
 
-    A Python or numpy scalar takes the tensor's dtype when both are floating point (torch's
-    rule), so `x * 0.5` or `x * np.float64(0.5)` keeps a float32 `x` float32.
+    A Python or numpy scalar takes the tensor's dtype when both are floating point or both
+    integer (torch's rule), so `x * 0.5` or `x * np.float64(0.5)` keeps a float32 `x` float32.
+    A float scalar with an integer (or bool) tensor is float32, torch's default dtype. An
+    integer tensor meeting a float tensor takes its dtype (numpy would widen int64 with
+    float32 to float64). Returns `(other, x)` if `swap` (for `__radd__` and friends).
     """
-    if isinstance(value, Tensor):
-        return value
-    kind = like.data.dtype.kind
-    if isinstance(value, (int, float)) or (isinstance(value, (np.generic, np.ndarray)) and np.ndim(value) == 0):
-        is_float = isinstance(value, float) or np.asarray(value).dtype.kind == "f"
+    if isinstance(other, Tensor):
+        y = other
+    elif isinstance(other, (int, float)) or (isinstance(other, (np.generic, np.ndarray)) and np.ndim(other) == 0):
+        kind = x.data.dtype.kind
+        is_float = isinstance(other, float) or np.asarray(other).dtype.kind == "f"
         if kind == "f" or (kind in "iu" and not is_float):
-            return _wrap(np.asarray(value, dtype=like.data.dtype))
-    return _wrap(_to_array(value))
+            y = _wrap(np.asarray(other, dtype=x.data.dtype))
+        else:
+            y = _wrap(np.asarray(other, dtype=np.float32 if is_float else np.int64))
+    else:
+        y = _wrap(_to_array(other))
+    if x.data.dtype != y.data.dtype:  # integers never require grad: casting them loses no graph
+        if y.data.dtype.kind == "f" and x.data.dtype.kind != "f":
+            x = _wrap(x.data.astype(y.data.dtype))
+        elif x.data.dtype.kind == "f" and y.data.dtype.kind != "f":
+            y = _wrap(y.data.astype(x.data.dtype))
+    return (y, x) if swap else (x, y)
+
+
+def _float(x: Tensor) -> Tensor:
+    """`x` if it is floating point, else a float32 copy: torch's `exp`, `sqrt`, `/`… of integers give float32."""
+    return x if x.data.dtype.kind == "f" else _wrap(x.data.astype(np.float32))
 
 
 class Tensor:
@@ -140,7 +157,7 @@ class Tensor:
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """The shape, or the size of one dimension."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.data.shape if dim is None else self.data.shape[_dim(dim, self.data.ndim)]
 
     def numel(self) -> int:
         """The number of elements."""
@@ -187,6 +204,16 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.item())
 
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        # `if loss < 1:` needs one truth value; without __bool__ Python would ask len() instead
+        if self.data.size != 1:
+            amount = "more than one value" if self.data.size else "no values"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
+        return bool(self.data.item())
+
     __hash__ = object.__hash__  # __eq__ below is elementwise, as in torch
 
     def retain_grad(self) -> None:
@@ -221,45 +248,51 @@ class Tensor:
 
     # ---- operators: each one is an op class defined below ----
     def __add__(self, other: Any) -> Tensor:
-        return Add()(self, _operand(other, self))
+        return Add()(*_operands(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return Add()(_operand(other, self), self)
+        return Add()(*_operands(self, other, swap=True))
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub()(self, _operand(other, self))
+        return Sub()(*_operands(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub()(_operand(other, self), self)
+        return Sub()(*_operands(self, other, swap=True))
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul()(self, _operand(other, self))
+        return Mul()(*_operands(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return Mul()(_operand(other, self), self)
+        return Mul()(*_operands(self, other, swap=True))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div()(self, _operand(other, self))
+        return Div()(*_operands(self, other))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div()(_operand(other, self), self)
+        return Div()(*_operands(self, other, swap=True))
 
     def __matmul__(self, other: Any) -> Tensor:
-        return MatMul()(self, _operand(other, self))
+        return MatMul()(*_operands(self, other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return MatMul()(_operand(other, self), self)
+        return MatMul()(*_operands(self, other, swap=True))
 
     def __pow__(self, exponent: Any) -> Tensor:
         if isinstance(exponent, Tensor) or np.ndim(exponent) > 0:
-            return ElementwisePow()(self, _operand(exponent, self))
-        return Pow(exponent)(self)
+            return ElementwisePow()(*_operands(self, exponent))
+        return Pow(exponent)(_float(self) if isinstance(_number(exponent), float) else self)
 
     def __rpow__(self, base: Any) -> Tensor:
-        return ElementwisePow()(_operand(base, self), self)
+        return ElementwisePow()(*_operands(self, base, swap=True))
 
     def __neg__(self) -> Tensor:
         return Neg()(self)
+
+    def __pos__(self) -> Tensor:
+        return self  # like torch: +x is x itself
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
 
     def pow(self, exponent: Any) -> Tensor:
         """self ** exponent."""
@@ -273,26 +306,26 @@ class Tensor:
 
     # comparisons give bool tensors outside the graph (for accuracy, masks)
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _wrap(np.asarray(self.data == _operand(other, self).data))
+        return _wrap(np.asarray(self.data == _operands(self, other)[1].data))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _wrap(np.asarray(self.data != _operand(other, self).data))
+        return _wrap(np.asarray(self.data != _operands(self, other)[1].data))
 
     def __lt__(self, other: Any) -> Tensor:
-        return _wrap(np.asarray(self.data < _operand(other, self).data))
+        return _wrap(np.asarray(self.data < _operands(self, other)[1].data))
 
     def __le__(self, other: Any) -> Tensor:
-        return _wrap(np.asarray(self.data <= _operand(other, self).data))
+        return _wrap(np.asarray(self.data <= _operands(self, other)[1].data))
 
     def __gt__(self, other: Any) -> Tensor:
-        return _wrap(np.asarray(self.data > _operand(other, self).data))
+        return _wrap(np.asarray(self.data > _operands(self, other)[1].data))
 
     def __ge__(self, other: Any) -> Tensor:
-        return _wrap(np.asarray(self.data >= _operand(other, self).data))
+        return _wrap(np.asarray(self.data >= _operands(self, other)[1].data))
 
     # ---- in place (only where no graph needs the old value) ----
     def _inplace(self, other: Any, numpy_op: Callable, out_of_place: Callable, symbol: str) -> Tensor:
-        other = _operand(other, self)
+        other = _operands(self, other)[1]
         if _grad_enabled and (self._requires_grad or other._requires_grad):
             if self._ctx is None and self._requires_grad:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation "
@@ -316,15 +349,15 @@ class Tensor:
     # ---- elementwise functions ----
     def exp(self) -> Tensor:
         """e ** x elementwise."""
-        return Exp()(self)
+        return Exp()(_float(self))
 
     def log(self) -> Tensor:
         """Natural logarithm elementwise."""
-        return Log()(self)
+        return Log()(_float(self))
 
     def sqrt(self) -> Tensor:
         """Square root elementwise."""
-        return Sqrt()(self)
+        return Sqrt()(_float(self))
 
     def abs(self) -> Tensor:
         """|x| elementwise; the gradient at 0 is 0, as in torch."""
@@ -336,17 +369,18 @@ class Tensor:
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + e^-x), computed without overflow."""
-        return Sigmoid()(self)
+        return Sigmoid()(_float(self))
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent elementwise."""
-        return Tanh()(self)
+        return Tanh()(_float(self))
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Limit values to [min, max]; the gradient flows where min <= x <= max (torch's rule)."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-        return Clamp(min, max)(self)
+        float_bound = isinstance(_number(min), float) or isinstance(_number(max), float)
+        return Clamp(min, max)(_float(self) if float_bound else self)  # int tensor, float bound: float32
 
     def float(self) -> Tensor:
         """A float32 copy (gradients flow back in the original dtype)."""
@@ -358,12 +392,15 @@ class Tensor:
 
     # ---- reductions ----
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        """The sum over `dim` (all elements if None), like torch.sum."""
-        return Sum(_dims(dim), keepdim)(self)
+        """The sum over `dim` (all elements if None or ()), like torch.sum."""
+        return Sum(_dims(dim, self.data.ndim), keepdim)(self)
 
     def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        """The mean over `dim` (all elements if None), like torch.mean."""
-        return Mean(_dims(dim), keepdim)(self)
+        """The mean over `dim` (all elements if None or ()), like torch.mean."""
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                               f"or complex dtype. Got: {self.dtype} (use .float() first)")
+        return Mean(_dims(dim, self.data.ndim), keepdim)(self)
 
     def max(self, dim: int | None = None, keepdim: bool = False) -> Tensor | MaxResult:
         """`x.max()`: the largest element (ties share the gradient evenly, as in torch).
@@ -373,13 +410,17 @@ class Tensor:
         """
         if dim is None:
             return Max()(self)
+        dim = _dim(dim, self.data.ndim)
+        if self.data.ndim == 0:  # torch allows dim 0 (or -1) here: one element, at index 0
+            return self.reshape(1).max(0)
         op = MaxDim(dim, keepdim)
         values = op(self)
         return MaxResult(values, _wrap(op.indices if keepdim else op.indices.reshape(values.shape)))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the largest element (flattened if `dim` is None), an int64 tensor."""
-        return _wrap(np.asarray(self.data.argmax(axis=dim, keepdims=keepdim)))
+        axis = None if dim is None or self.data.ndim == 0 else _dim(dim, self.data.ndim)
+        return _wrap(np.asarray(self.data.argmax(axis=axis, keepdims=keepdim)))
 
     # ---- shapes ----
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
@@ -391,17 +432,26 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions start_dim..end_dim into one, like torch.flatten."""
         shape = self.data.shape
-        start, end = start_dim % max(len(shape), 1), end_dim % max(len(shape), 1)
+        start, end = _dim(start_dim, len(shape)), _dim(end_dim, len(shape))
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         return self.reshape(*shape[:start], -1, *shape[end + 1:])
 
-    def permute(self, *dims: int) -> Tensor:
-        """Reorder the dimensions, like torch.permute."""
-        return Permute(dims)(self)
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
+        """Reorder the dimensions, like torch.permute: `permute(2, 0, 1)` or `permute((2, 0, 1))`."""
+        if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
+            dims = tuple(dims[0])
+        axes = tuple(_dim(d, self.data.ndim) for d in dims)
+        if sorted(axes) != list(range(self.data.ndim)):
+            raise RuntimeError(f"permute: dims {dims} must name each of the tensor's {self.data.ndim} dimensions once")
+        return Permute(axes)(self)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap two dimensions."""
+        dim0, dim1 = _dim(dim0, self.data.ndim), _dim(dim1, self.data.ndim)
         axes = list(range(self.data.ndim))
-        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        if axes:  # a 0-d tensor has nothing to swap (torch accepts dims 0 and -1 and returns it)
+            axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return Permute(axes)(self)
 
     @property
@@ -425,8 +475,30 @@ class MaxResult(NamedTuple):
     indices: Tensor
 
 
-def _dims(dim: int | Sequence[int] | None) -> int | tuple[int, ...] | None:
-    return dim if dim is None or isinstance(dim, (int, np.integer)) else tuple(dim)
+def _dim(dim: int, ndim: int) -> int:
+    """`dim` as an index in range(ndim) (negative dims count from the end), or torch's IndexError.
+
+    Every method that takes a dimension goes through here, so that `-1` means the same thing
+    everywhere and a bad dim gets one clear message. As in torch, a 0-d tensor accepts 0 and -1.
+    """
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
+    """The dimensions a reduction runs over, each in range(ndim); None for all of them.
+
+    torch reduces over everything for `dim=None` and for `dim=()` (numpy's `axis=()` reduces
+    nothing), and for any valid dim of a 0-d tensor.
+    """
+    if dim is None:
+        return None
+    dims = tuple(_dim(d, ndim) for d in ((dim,) if isinstance(dim, (int, np.integer)) else dim))
+    if len(set(dims)) < len(dims):
+        raise RuntimeError(f"dim {max(dims, key=dims.count)} appears multiple times in the list of dims")
+    return dims if dims and ndim else None
 
 
 def _index(index: Any) -> Any:
@@ -642,15 +714,20 @@ class Div(Function):
     broadcasts = True
 
     def forward(self, a, b):
+        if a.dtype.kind != "f":  # integers (they never need gradients): torch divides in float32
+            a, b = a.astype(np.float32), b.astype(np.float32)
         self.a, self.b = a, b
-        return a / b
+        # torch follows IEEE 754 silently (x/0 = ±inf, 0/0 = nan); numpy would also warn
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / b
 
     def backward(self, grad):
         a, b = self.a, self.b
         need_a, need_b = self.needs_input_grad
-        grad_a = grad / b  # d(a/b)/da = 1/b
-        return (sum_to(grad_a, a.shape) if need_a else None,
-                sum_to(-grad_a * a / b, b.shape) if need_b else None)  # d(a/b)/db = -a/b²
+        with np.errstate(divide="ignore", invalid="ignore"):  # b = 0: ±inf/nan like torch, no warning
+            grad_a = grad / b  # d(a/b)/da = 1/b
+            return (sum_to(grad_a, a.shape) if need_a else None,
+                    sum_to(-grad_a * a / b, b.shape) if need_b else None)  # d(a/b)/db = -a/b²
 
 
 class Neg(Function):
@@ -674,12 +751,14 @@ class Pow(Function):
 
     def forward(self, x):
         self.x = x
-        return x ** self.c
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-8) ** 0.5 = nan: torch's values, silently
+            return x ** self.c
 
     def backward(self, grad):
         if self.c == 0:
             return (np.zeros_like(grad),)
-        return (grad * (self.c * self.x ** (self.c - 1)),)
+        with np.errstate(divide="ignore", invalid="ignore"):  # at x = 0 for c < 1: inf, as in torch
+            return (grad * (self.c * self.x ** (self.c - 1)),)
 
 
 class ElementwisePow(Function):
@@ -689,7 +768,8 @@ class ElementwisePow(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.out = a ** b
+        with np.errstate(divide="ignore", invalid="ignore"):  # as Pow: IEEE values, no warnings (torch's way)
+            self.out = a ** b
         return self.out
 
     def backward(self, grad):
@@ -704,6 +784,17 @@ class ElementwisePow(Function):
         return grad_a, grad_b
 
 
+def _matmul_error(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    """Why `a @ b` fails: no dimensions, inner sizes that differ, or batch dimensions that do not broadcast."""
+    message = f"matmul: shapes {a} and {b} cannot be multiplied"
+    if not a or not b:
+        return message + " (both need at least one dimension)"
+    rows = b[-2] if len(b) > 1 else b[0]
+    if a[-1] != rows:
+        return message + f" ({a[-1]} columns vs {rows} rows)"
+    return message + f": batch dimensions {a[:-2]} and {b[:-2]} cannot be broadcast"
+
+
 class MatMul(Function):
     """a @ b with numpy's rules (1-D vectors, batched stacks)."""
 
@@ -712,9 +803,7 @@ class MatMul(Function):
         try:
             return np.matmul(a, b)
         except ValueError:
-            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied"
-                             + (f" ({a.shape[-1]} columns vs {b.shape[-2 if b.ndim > 1 else 0]} rows)"
-                                if a.ndim and b.ndim else " (both need at least one dimension)")) from None
+            raise ValueError(_matmul_error(a.shape, b.shape)) from None
 
     def backward(self, grad):
         a, b = self.a, self.b
@@ -734,29 +823,36 @@ class MatMul(Function):
 
 class Exp(Function):
     def forward(self, x):
-        self.out = np.exp(x)
+        with np.errstate(over="ignore"):  # e^1000 = inf, as in torch, without numpy's warning
+            self.out = np.exp(x)
         return self.out
 
     def backward(self, grad):
         return (grad * self.out,)
 
 
+# Log and Sqrt keep torch's IEEE values at and below 0 (log 0 = -inf, log -1 = nan, 1/0 = inf)
+# and, like torch, do not warn about them: numpy's RuntimeWarnings are silenced for these lines only.
 class Log(Function):
     def forward(self, x):
         self.x = x
-        return np.log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
 
     def backward(self, grad):
-        return (grad / self.x,)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad / self.x,)
 
 
 class Sqrt(Function):
     def forward(self, x):
-        self.out = np.sqrt(x)
+        with np.errstate(invalid="ignore"):
+            self.out = np.sqrt(x)
         return self.out
 
     def backward(self, grad):
-        return (grad / (2 * self.out),)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad / (2 * self.out),)
 
 
 class Abs(Function):
@@ -830,16 +926,17 @@ class Cast(Function):
         return (grad.astype(self.input_dtype),)
 
 
-def _kept_shape(shape: tuple[int, ...], dim: int | tuple[int, ...] | None) -> tuple[int, ...]:
+def _kept_shape(shape: tuple[int, ...], dim: tuple[int, ...] | None) -> tuple[int, ...]:
     """The shape of a reduction over `dim` with keepdim=True: reduced dimensions become 1."""
     if dim is None:
         return (1,) * len(shape)
-    dims = {d % len(shape) for d in (dim if isinstance(dim, tuple) else (dim,))}
-    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+    return tuple(1 if i in dim else n for i, n in enumerate(shape))
 
 
 class Sum(Function):
-    def __init__(self, dim: int | tuple[int, ...] | None, keepdim: bool) -> None:
+    """The sum over `dim`: a tuple of dimensions in range(ndim) (`Tensor.sum` normalises it), or None for all."""
+
+    def __init__(self, dim: tuple[int, ...] | None, keepdim: bool) -> None:
         self.dim, self.keepdim = dim, keepdim
 
     def forward(self, x):
@@ -857,10 +954,12 @@ class Mean(Sum):
     def forward(self, x):
         total = super().forward(x)
         self.count = x.size // max(total.size, 1)
-        return total / self.count
+        with np.errstate(invalid="ignore"):  # the mean of nothing is 0/0 = nan: torch says so without a warning
+            return total / self.count
 
     def backward(self, grad):
-        return super().backward(grad / self.count)
+        with np.errstate(divide="ignore", invalid="ignore"):  # count 0: the gradient is empty anyway
+            return super().backward(grad / self.count)
 
 
 class Max(Function):
@@ -915,13 +1014,13 @@ class Permute(Function):
     """Reorder the dimensions (`transpose`, `.T`); backward applies the inverse order."""
 
     def __init__(self, axes: Sequence[int]) -> None:
-        self.axes = tuple(axes)
+        self.axes = tuple(axes)  # non-negative (Tensor.permute normalises them): argsort must see 0..n-1
 
     def forward(self, x):
         return np.transpose(x, self.axes)
 
     def backward(self, grad):
-        return (np.transpose(grad, np.argsort(self.axes)),)
+        return (np.transpose(grad, np.argsort(self.axes)),)  # the inverse permutation
 
 
 class GetItem(Function):

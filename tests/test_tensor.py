@@ -6,6 +6,7 @@ input's gradient. hypothesis generates the shapes and the broadcast pairs; `grad
 (finite differences) checks every op a second, independent way.
 """
 import gc
+import re
 import warnings
 import weakref
 
@@ -49,7 +50,8 @@ def check_op(fn, arrays, torch_fn=None, grad_seed=1):
         out, expected = out.values, expected.values
     assert out.shape == tuple(expected.shape)
     assert str(out.dtype) == str(expected.dtype).removeprefix("torch.")
-    torch.testing.assert_close(torch.from_numpy(np.asarray(out.data)), expected.detach(), rtol=RTOL, atol=ATOL)
+    torch.testing.assert_close(torch.from_numpy(np.asarray(out.data)), expected.detach(), rtol=RTOL, atol=ATOL,
+                               equal_nan=True)
     upstream = np.random.default_rng(grad_seed).normal(size=out.shape)
     out.backward(upstream)
     expected.backward(torch.from_numpy(upstream))
@@ -59,7 +61,7 @@ def check_op(fn, arrays, torch_fn=None, grad_seed=1):
             continue
         assert mine.grad is not None, f"input {i} got no gradient"
         assert mine.grad.shape == mine.shape and mine.grad.dtype == mine.dtype, f"input {i}"
-        torch.testing.assert_close(torch.from_numpy(mine.grad.data), ref.grad, rtol=RTOL, atol=ATOL,
+        torch.testing.assert_close(torch.from_numpy(mine.grad.data), ref.grad, rtol=RTOL, atol=ATOL, equal_nan=True,
                                    msg=lambda m, i=i: f"gradient of input {i}: {m}")
 
 
@@ -211,6 +213,23 @@ def test_max_of_all_elements(shape, seed):
     check_op(lambda x: x.max(), make_inputs([shape], seed))
 
 
+@pytest.mark.parametrize("fn", [
+    lambda x: x.sum(dim=0), lambda x: x.sum(dim=-1, keepdim=True), lambda x: x.mean(dim=0),
+    lambda x: x.mean(dim=(-1,)), lambda x: x.max(0), lambda x: x.max(dim=-1, keepdim=True),
+    lambda x: x.transpose(0, -1), lambda x: x.permute(()), lambda x: x.flatten(),
+])
+def test_dims_of_a_0d_tensor_like_torch(fn):
+    """torch lets a 0-d tensor use dim 0 and -1."""
+    check_op(fn, [np.array(2.5)])
+    assert Tensor(np.array(2.5)).argmax(0).data == torch.tensor(2.5).argmax(0).item()
+
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_empty_dim_tuple_reduces_everything_like_torch(name, keepdim):
+    check_op(lambda x: getattr(x, name)(dim=(), keepdim=keepdim), make_inputs([(2, 3)]))
+
+
 def test_max_ties_like_torch():
     """max() shares the gradient among ties; max(dim) sends it to the first maximum."""
     x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
@@ -228,6 +247,10 @@ SHAPE_OPS = {
     "T": lambda x: x[0].T,
     "transpose": lambda x: x.transpose(0, 2),
     "permute": lambda x: x.permute(2, 0, 1),
+    "permute_negative": lambda x: x.permute(-1, 0, 1),  # backward must invert the normalised order
+    "permute_tuple": lambda x: x.permute((2, -3, 1)),
+    "transpose_negative": lambda x: x.transpose(-1, 0),
+    "flatten_negative": lambda x: x.flatten(-2, -1),
     "int": lambda x: x[1],
     "slices": lambda x: x[:, 1:, ::2],
     "none_and_negative_int": lambda x: x[1:, None, -1],
@@ -380,6 +403,80 @@ def test_float32_update_keeps_float32_and_mixed_dtypes_promote_like_torch():
     assert (Tensor(np.ones(2, dtype=np.float32)) + Tensor(np.ones(2))).dtype == np.float64
 
 
+def torch_error(fn):
+    """The exception torch raises for `fn(torch)`, to match mylib's message against."""
+    with pytest.raises(Exception) as info:
+        fn()
+    return info.value
+
+
+@pytest.mark.parametrize("fn", [
+    lambda T: T([1, 2]) * 0.5, lambda T: 0.5 * T([1, 2]), lambda T: T([1, 2]) - np.float64(0.5),
+    lambda T: T([1, 2]) / 2, lambda T: 3 / T([1, 2]), lambda T: T([1, 2]) / T([2, 4]),
+    lambda T: T([True, False]) / 2, lambda T: T([1, 2]) ** np.float64(0.5), lambda T: T([1, 2]) ** 0.5,
+    lambda T: 2.0 ** T([1, 2]), lambda T: T([1, 2]) * T(np.array([0.5, 0.25], dtype=np.float32)),
+    lambda T: T(np.array([1, 2], dtype=np.int32)) * 1.5, lambda T: T([1, 2]).exp(), lambda T: T([1, 4]).sqrt(),
+    lambda T: T([1, 2]).sigmoid(), lambda T: T([1, 2]).log(), lambda T: T([1, 2]).tanh(),
+    lambda T: T([1, 2, 3]).clamp(max=2.5), lambda T: T([1, 2, 3]).clamp(min=0.5, max=2),
+    # integer results stay integer
+    lambda T: T([1, 2]) * 3, lambda T: T([1, 2]) ** 2, lambda T: T([1, 2, 3]).clamp(max=2), lambda T: T([1, -2]).abs(),
+    lambda T: T([True, False]) + 1,
+])
+def test_integer_tensors_promote_like_torch(fn):
+    """An int tensor with a float, or in a float-only op, is float32 (torch's default dtype), never float64."""
+    ours, theirs = fn(Tensor), fn(torch.tensor)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    # numpy's and torch's float32 exp/log/tanh may differ in the last bit
+    torch.testing.assert_close(torch.from_numpy(np.asarray(ours.data)), theirs, rtol=1e-6, atol=0)
+
+
+def test_mean_of_integers_is_refused_like_torch():
+    expected = torch_error(lambda: torch.tensor([1, 2]).mean())
+    with pytest.raises(RuntimeError, match=r"mean\(\): could not infer output dtype") as info:
+        Tensor([1, 2]).mean()
+    assert str(expected).split(" Got:")[0] in str(info.value)
+
+
+def test_truth_value_and_python_numbers_like_torch():
+    for value in ([0.0], [2.0], 0.0, 5.0, [[True]], [0]):
+        assert bool(Tensor(value)) is bool(torch.tensor(value))
+    assert (1 if Tensor(5.0) < 1 else 2) == 2 and not (Tensor(5.0) < 1)
+    for value in ([1.0, 2.0], []):
+        expected = torch_error(lambda: bool(torch.tensor(value)))
+        with pytest.raises(RuntimeError, match=f"^{expected}$"):
+            bool(Tensor(value))
+    assert int(Tensor([-2.7])) == int(torch.tensor([-2.7])) == -2 and float(Tensor([[3]])) == 3.0
+    with pytest.raises(ValueError, match="2 elements cannot be converted"):
+        int(Tensor([1, 2]))
+    x = Tensor([-1.5, 2.0], requires_grad=True)
+    assert +x is x
+    abs(x).sum().backward()
+    assert x.grad.data.tolist() == [-1.0, 1.0]
+
+
+# torch follows IEEE 754 without a word: x/0 = ±inf, 0/0 = nan, log 0 = -inf, sqrt'(0) = inf
+SILENT_IEEE = {
+    "divide_by_zero": (lambda a, b: a / b, [np.array([1.0, -1.0, 0.0]), np.zeros(3)]),
+    "log_at_and_below_zero": (lambda x: x.log(), [np.array([0.0, -1.0, 2.0])]),
+    "sqrt_at_and_below_zero": (lambda x: x.sqrt(), [np.array([0.0, -1.0, 4.0])]),
+    "zero_to_half": (lambda x: x ** 0.5, [np.array([0.0, 4.0])]),
+    "zero_to_minus_one": (lambda x: x ** -1, [np.array([0.0, 4.0])]),
+    "negative_to_fraction": (lambda x: x ** (1 / 3), [np.array([-8.0, 8.0])]),
+    "tensor_power": (lambda a, b: a ** b, [np.array([0.0, -8.0, 2.0]), np.array([-1.0, 0.5, 2.0])]),
+    "exp_overflow": (lambda x: x.exp(), [np.array([1000.0, 0.0])]),
+    "mean_of_empty": (lambda x: x.mean(), [np.zeros(0)]),
+    "mean_of_empty_dim": (lambda x: x.mean(dim=0), [np.zeros((0, 3))]),
+}
+
+
+@pytest.mark.parametrize("name", SILENT_IEEE)
+def test_ieee_special_values_like_torch_without_warnings(name):
+    fn, arrays = SILENT_IEEE[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_op(fn, arrays)
+
+
 # ---- the API around the ops ----
 
 def test_tensor_basics():
@@ -499,6 +596,33 @@ def test_error_messages_name_the_shapes():
             op(Tensor(np.ones((2, 3))), Tensor(np.ones(4)))
     with pytest.raises(ValueError, match="Integers to negative integer powers"):  # not a shape error
         Tensor([2, 3]) ** Tensor([-1, 1])
+    with pytest.raises(ValueError, match=r"\(2, 3, 4\) and \(5, 4, 6\).*batch dimensions \(2,\) and \(5,\) cannot be broadcast"):
+        Tensor(np.ones((2, 3, 4))) @ Tensor(np.ones((5, 4, 6)))
+
+
+DIM_ERRORS = [
+    lambda x: x.transpose(0, 2), lambda x: x.transpose(-3, 1), lambda x: x.sum(2), lambda x: x.sum(dim=(0, -3)),
+    lambda x: x.mean(-3), lambda x: x.max(2), lambda x: x.argmax(dim=5), lambda x: x.permute(0, 2),
+    lambda x: x.flatten(0, 2), lambda x: x.size(2),
+]
+
+
+@pytest.mark.parametrize("fn", DIM_ERRORS)
+def test_dim_out_of_range_raises_torchs_index_error(fn):
+    expected = torch_error(lambda: fn(torch.ones(2, 3, dtype=torch.float64)))
+    assert isinstance(expected, IndexError)
+    with pytest.raises(IndexError, match=f"^{re.escape(str(expected))}$"):
+        fn(Tensor(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.sum(dim=(0, 0)), lambda x: x.mean(dim=(1, -1)), lambda x: x.permute(0, 0), lambda x: x.permute(1),
+    lambda x: x.flatten(1, 0),
+])
+def test_bad_dim_lists_raise_like_torch(fn):
+    expected = torch_error(lambda: fn(torch.ones(2, 3, dtype=torch.float64)))
+    with pytest.raises(type(expected)):
+        fn(Tensor(np.ones((2, 3))))
 
 
 def test_backward_errors():
