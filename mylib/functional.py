@@ -260,27 +260,9 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 # ---- solutions/08_nn_modules.ipynb ----
 
 
+# Lesson 01's reduction helpers work on Tensors unchanged (they only call .mean() / .sum()).
+from mylib.manual import REDUCTIONS, apply_reduction, check_reduction
 from mylib.tensor import Tensor  # (this cell must not rely on lesson 07's imports)
-
-LOSS_REDUCTIONS = ("mean", "sum", "none")
-
-
-def check_reduction(reduction: str) -> str:
-    """Return `reduction` if it is 'mean', 'sum' or 'none'; otherwise raise ValueError."""
-    if reduction not in LOSS_REDUCTIONS:
-        raise ValueError(f"{reduction!r} is not a valid value for reduction; "
-                         f"use one of {', '.join(repr(r) for r in LOSS_REDUCTIONS)}")
-    return reduction
-
-
-def apply_reduction(loss: Tensor, reduction: str) -> Tensor:
-    """Reduce element-wise losses: their mean, their sum, or ('none') the losses themselves."""
-    check_reduction(reduction)
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
 
 
 def check_loss_inputs(name: str, input: Tensor, target: Tensor) -> None:

@@ -27,10 +27,16 @@ def linear_forward(x: ArrayLike, w: ArrayLike, b: ArrayLike = 0.0) -> np.ndarray
     return w * x + b
 
 
-def _check_reduction(reduction: str, name: str) -> None:
+def check_reduction(reduction: str, name: str | None = None) -> str:
+    """Return `reduction` if it is one of REDUCTIONS ('mean', 'sum', 'none'); else raise ValueError.
+
+    `name` is the calling loss function's name; when given, the message starts with it.
+    """
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction; "
+        prefix = f"{name}: " if name else ""
+        raise ValueError(f"{prefix}{reduction!r} is not a valid value for reduction; "
                          f"use one of {', '.join(repr(r) for r in REDUCTIONS)}")
+    return reduction
 
 
 def _check_shapes(y_hat: ArrayLike, y: ArrayLike, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +48,13 @@ def _check_shapes(y_hat: ArrayLike, y: ArrayLike, name: str) -> tuple[np.ndarray
     return y_hat, y
 
 
-def _reduce(losses: np.ndarray, reduction: str):
+def apply_reduction(losses, reduction: str):
+    """Reduce element-wise losses: their mean ('mean'), their sum ('sum'), or the losses themselves ('none').
+
+    Only `.mean()` and `.sum()` are called, so this works unchanged for numpy arrays and
+    (from lesson 06 on) for mylib Tensors, whose gradients then flow through the reduction.
+    """
+    check_reduction(reduction)
     if reduction == "mean":
         return losses.mean()
     if reduction == "sum":
@@ -56,9 +68,9 @@ def mse_loss(y_hat: ArrayLike, y: ArrayLike, reduction: str = "mean"):
     reduction: 'mean' (default) and 'sum' return a numpy scalar; 'none' returns the
     per-element losses with the inputs' shape. y_hat and y must have the same shape.
     """
-    _check_reduction(reduction, "mse_loss")
+    check_reduction(reduction, "mse_loss")
     y_hat, y = _check_shapes(y_hat, y, "mse_loss")
-    return _reduce(np.square(y_hat - y), reduction)
+    return apply_reduction(np.square(y_hat - y), reduction)
 
 
 def l1_loss(y_hat: ArrayLike, y: ArrayLike, reduction: str = "mean"):
@@ -67,9 +79,9 @@ def l1_loss(y_hat: ArrayLike, y: ArrayLike, reduction: str = "mean"):
     reduction: 'mean' (default) and 'sum' return a numpy scalar; 'none' returns the
     per-element losses with the inputs' shape. y_hat and y must have the same shape.
     """
-    _check_reduction(reduction, "l1_loss")
+    check_reduction(reduction, "l1_loss")
     y_hat, y = _check_shapes(y_hat, y, "l1_loss")
-    return _reduce(np.abs(y_hat - y), reduction)
+    return apply_reduction(np.abs(y_hat - y), reduction)
 
 
 def _as_grid(values: ArrayLike, name: str) -> np.ndarray:

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from mylib.manual import REDUCTIONS, grid_search, l1_loss, linear_forward, mse_loss
+from mylib.manual import (REDUCTIONS, apply_reduction, check_reduction, grid_search, l1_loss,
+                          linear_forward, mse_loss)
 
 TIGHT = dict(rtol=1e-7, atol=1e-9)
 LOSSES = [(mse_loss, F.mse_loss), (l1_loss, F.l1_loss)]
@@ -130,6 +131,21 @@ def test_unknown_reduction_lists_the_valid_ones(loss):
     with pytest.raises(ValueError, match=r"'average' is not a valid value for reduction; "
                                          r"use one of 'mean', 'sum', 'none'"):
         loss(np.zeros(3), np.zeros(3), reduction="average")
+
+
+def test_reduction_helpers():
+    assert REDUCTIONS == ("mean", "sum", "none")
+    assert [check_reduction(r) for r in REDUCTIONS] == list(REDUCTIONS)
+    losses = np.array([[1.0, -2.0], [3.0, 4.5]])
+    assert apply_reduction(losses, "mean") == losses.mean()
+    assert apply_reduction(losses, "sum") == losses.sum()
+    assert apply_reduction(losses, "none") is losses
+    with pytest.raises(ValueError, match=r"^'avg' is not a valid value for reduction; use one of 'mean', 'sum', 'none'$"):
+        check_reduction("avg")
+    with pytest.raises(ValueError, match=r"^my_loss: 'avg' is not a valid value for reduction"):
+        check_reduction("avg", "my_loss")
+    with pytest.raises(ValueError, match=r"^'avg' is not a valid value for reduction"):
+        apply_reduction(losses, "avg")
 
 
 @pytest.mark.parametrize("bad", [[], [[1.0, 2.0]], 2.0])

@@ -447,6 +447,23 @@ def test_loss_modules_refuse_an_unknown_reduction_when_built():
         nn.MSELoss(size_average=False)
 
 
+def test_functional_reuses_lesson_01_reduction_helpers_on_tensors():
+    import mylib.manual as manual
+
+    assert F.check_reduction is manual.check_reduction and F.apply_reduction is manual.apply_reduction
+    assert F.REDUCTIONS == manual.REDUCTIONS == ("mean", "sum", "none")
+    x_np = np.random.default_rng(0).standard_normal((3, 2))
+    for reduction in F.REDUCTIONS:
+        x, tx = Tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+        out = F.apply_reduction(x * x, reduction)
+        tout = torch.nn.functional.mse_loss(tx, torch.zeros_like(tx), reduction=reduction)
+        assert isinstance(out, Tensor)
+        torch.testing.assert_close(torch.from_numpy(np.asarray(out.data)), tout.detach(), rtol=1e-7, atol=1e-9)
+        out.sum().backward()
+        tout.sum().backward()
+        torch.testing.assert_close(torch.from_numpy(x.grad.data), tx.grad, rtol=1e-7, atol=1e-9)
+
+
 def test_loss_base_class_and_helpers_serve_a_new_loss():
     """Lesson 10 and later build their losses on nn.Loss and F's public helpers."""
 
