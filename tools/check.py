@@ -49,21 +49,22 @@ def clean_notebooks(root: Path) -> list[str]:
     problems = []
     for folder in ("solutions", "lessons"):
         for path in lesson_notebooks(root / folder):
-            nb = read(path)
+            nb, found = read(path), []
             if any(c.get("outputs") or c.get("execution_count") for c in nb.cells if c.cell_type == "code"):
-                problems.append(f"{folder}/{path.name} has outputs — run `make lessons` "
-                                "(it strips solutions/; `make book` shows executed notebooks)")
+                found.append(f"{folder}/{path.name} has outputs — run `make lessons` "
+                             "(it strips solutions/; `make book` shows executed notebooks)")
             for number, cell in enumerate(nb.cells, start=1):
                 if match := _MACHINE_PATH.search(cell.source):
-                    problems.append(f"{folder}/{path.name}, cell {number}: absolute path {match.group(0)}… "
-                                    "only exists on the author's machine — use a path relative to the "
-                                    "notebook (or none: plt.show() is enough)")
+                    found.append(f"{folder}/{path.name}, cell {number}: absolute path {match.group(0)}… "
+                                 "only exists on the author's machine — use a path relative to the "
+                                 "notebook (or none: plt.show() is enough)")
             name = nb.metadata.get("kernelspec", {}).get("name")
             if name != KERNELSPEC["name"]:
-                problems.append(f"{folder}/{path.name} has kernelspec {name!r}, not 'python3' — run `make lessons`")
-            elif folder == "solutions" and path.read_text() != dumps(clean(nb)):
-                problems.append(f"{folder}/{path.name} is not clean (editor metadata, cell ids or format) — "
-                                "run `make lessons`")
+                found.append(f"{folder}/{path.name} has kernelspec {name!r}, not 'python3' — run `make lessons`")
+            if not found and folder == "solutions" and path.read_text() != dumps(clean(nb)):
+                found.append(f"{folder}/{path.name} is not clean (editor metadata, cell ids or format) — "
+                             "run `make lessons`")
+            problems += found
     return problems
 
 

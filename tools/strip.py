@@ -40,6 +40,10 @@ def stub_source(source: str, regions: list[tuple[int, int]], stub: tuple[str, ..
     return "\n".join(lines)
 
 
+def _no_check(path, number: int) -> NotebookError:
+    return NotebookError(path, number, f"exercise has no check cell (tag a code cell after it '{CHECK_TAG}')")
+
+
 def make_lesson(solution: nbformat.NotebookNode, path) -> nbformat.NotebookNode:
     """The student version of a (clean) solution notebook."""
     lesson = clean(solution)
@@ -49,8 +53,7 @@ def make_lesson(solution: nbformat.NotebookNode, path) -> nbformat.NotebookNode:
         is_check = CHECK_TAG in tags(cell)
         if regions and cell.cell_type == "code":
             if waiting_for_check is not None:
-                raise NotebookError(path, waiting_for_check, "exercise has no check cell "
-                                    f"(tag a code cell after it '{CHECK_TAG}')")
+                raise _no_check(path, waiting_for_check)
             cell.source = stub_source(cell.source, regions, CODE_STUB)
             waiting_for_check = None if is_check else number
         elif regions:
@@ -62,8 +65,7 @@ def make_lesson(solution: nbformat.NotebookNode, path) -> nbformat.NotebookNode:
             if RAISES_TAG not in cell.metadata.tags:
                 cell.metadata.tags.append(RAISES_TAG)
     if waiting_for_check is not None:
-        raise NotebookError(path, waiting_for_check,
-                            f"exercise has no check cell (tag a code cell after it '{CHECK_TAG}')")
+        raise _no_check(path, waiting_for_check)
     return lesson
 
 
