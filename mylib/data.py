@@ -7,6 +7,13 @@ from collections.abc import Iterator
 import numpy as np
 
 
+def _is_real(value) -> bool:
+    # int/float and numpy's (0-d arrays too); not bool, str, None or complex, which numpy would accept
+    # silently (complex labels) or reject with an unclear message
+    dtype = np.asarray(value).dtype
+    return np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating)
+
+
 def synthetic_data(w, b: float, num_examples: int, noise: float = 0.01,
                    rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of the linear model y = X w + b + noise (d2l's `synthetic_data`).
@@ -20,10 +27,14 @@ def synthetic_data(w, b: float, num_examples: int, noise: float = 0.01,
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 1 or w.size == 0:
         raise ValueError(f"w must be a non-empty 1-D sequence of weights, got shape {w.shape}")
+    if np.ndim(b) == 0 and not _is_real(b):
+        raise TypeError(f"b must be a real number, got {type(b).__name__} {b!r}")
     if np.ndim(b) != 0 or not np.isfinite(b):
         raise ValueError(f"b must be a finite scalar, got {b!r}")
     if isinstance(num_examples, bool) or not isinstance(num_examples, numbers.Integral) or num_examples <= 0:
         raise ValueError(f"num_examples must be a positive integer, got {num_examples!r}")
+    if np.ndim(noise) != 0 or not _is_real(noise):
+        raise TypeError(f"noise must be a real number (a standard deviation), got {type(noise).__name__} {noise!r}")
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite standard deviation >= 0, got {noise!r}")
     rng = np.random.default_rng(0 if rng is None else rng)
@@ -38,13 +49,19 @@ def data_iter(batch_size: int, features, labels,
 
     Every example appears exactly once per call (one epoch); the last batch is smaller when
     `batch_size` does not divide the number of examples. `features` and `labels` are anything
-    indexable by an integer array along their first axis (numpy arrays, torch tensors).
+    indexable by an integer array along their first axis (numpy arrays, torch tensors); Python lists and
+    tuples are converted with np.asarray.
 
     `rng` is a numpy Generator or an int seed; `rng=None` means `np.random.default_rng(0)`, i.e. the
     same order on every call. Pass one Generator to all epochs to get a new, reproducible order each epoch.
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
         raise ValueError(f"batch_size should be a positive integer, got batch_size={batch_size!r}")
+    # a list cannot be indexed by an index array; converted now, the call (not the first next()) decides
+    if isinstance(features, (list, tuple)):
+        features = np.asarray(features)
+    if isinstance(labels, (list, tuple)):
+        labels = np.asarray(labels)
     if len(features) != len(labels):
         raise ValueError(f"features and labels must have the same length (number of examples), "
                          f"got len(features)={len(features)} and len(labels)={len(labels)}")

@@ -219,6 +219,9 @@ class Softmax(Function):
 
     def forward(self, x):
         axis = self.dim if x.ndim else None
+        if x.size == 0:  # nothing to normalise (max() of an empty axis is undefined): empty, like torch
+            self.out = x.copy()
+            return self.out
         e = np.exp(x - x.max(axis=axis, keepdims=True))  # every exponent <= 0
         self.out = e / e.sum(axis=axis, keepdims=True)
         return self.out
@@ -236,6 +239,9 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         axis = self.dim if x.ndim else None
+        if x.size == 0:  # nothing to normalise (max() of an empty axis is undefined): empty, like torch
+            self.out = x.copy()
+            return self.out
         shifted = x - x.max(axis=axis, keepdims=True)
         self.out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # the sum is >= 1
         return self.out

@@ -89,7 +89,16 @@ def _as_grid(values: ArrayLike, name: str) -> np.ndarray:
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"grid_search: {name} must be a non-empty 1-D array of candidate values, "
                          f"got shape {values.shape}")
+    if np.issubdtype(values.dtype, np.inexact) and np.isnan(values).any():
+        raise ValueError(f"grid_search: {name} contains NaN; every candidate value must be a number")
     return values
+
+
+def _best_index(losses: np.ndarray) -> int:
+    # a NaN loss (e.g. an overflowing candidate) is not a minimum: np.argmin would pick the first NaN
+    if np.isnan(losses).all():
+        raise ValueError("grid_search: every loss on the grid is NaN; check loss_fn and the data for NaN")
+    return int(np.nanargmin(losses))
 
 
 def grid_search(x: ArrayLike, y: ArrayLike, ws: ArrayLike,
@@ -101,16 +110,16 @@ def grid_search(x: ArrayLike, y: ArrayLike, ws: ArrayLike,
     With `bs` (a 1-D grid of biases) the model is y_hat = w*x + b over the grid ws x bs;
     returns `((best_w, best_b), losses)` with `losses[i, j]` the loss at `(ws[i], bs[j])`
     (for `plt.contour(ws, bs, losses.T)`, whose rows are the vertical axis).
-    Ties go to the first grid point, as with np.argmin.
+    Ties go to the first grid point, as with np.argmin; NaN losses are skipped (ValueError if all are NaN).
     """
     x, y = np.asarray(x), np.asarray(y)
     ws = _as_grid(ws, "ws")
     if bs is None:
         losses = np.array([loss_fn(linear_forward(x, w), y) for w in ws])
-        return ws[np.argmin(losses)], losses
+        return ws[_best_index(losses)], losses
     bs = _as_grid(bs, "bs")
     losses = np.array([[loss_fn(linear_forward(x, w, b), y) for b in bs] for w in ws])
-    i, j = np.unravel_index(np.argmin(losses), losses.shape)
+    i, j = np.unravel_index(_best_index(losses), losses.shape)
     return (ws[i], bs[j]), losses
 
 
@@ -129,7 +138,16 @@ def _as_pair(x, y, x_name: str = "x", y_name: str = "y") -> tuple[np.ndarray, np
     if x.shape != y.shape:
         raise ValueError(f"{x_name} and {y_name} must have the same length, "
                          f"got {x_name}: {x.shape} and {y_name}: {y.shape}")
+    if x.size == 0:  # a mean over no examples is 0/0
+        raise ValueError(f"{x_name} and {y_name} are empty: a gradient needs at least one example")
     return x, y
+
+
+def _as_examples(y: np.ndarray, fn_name: str) -> np.ndarray:
+    # partial_k / partial_b divide by N = len(y): y must be a 1-D array of examples
+    if y.ndim != 1:
+        raise ValueError(f"{fn_name}: y and y_hat must be 1-D arrays of examples, got shape {y.shape}")
+    return y
 
 
 def mse_grad_w(x, y, w: float) -> float:
@@ -162,7 +180,9 @@ def numerical_grad(f: Callable, x, eps: float = 1e-6):
 
 
 def _check_lr(lr: float) -> float:
-    if not (isinstance(lr, (int, float, np.floating, np.integer)) and math.isfinite(lr) and lr >= 0):
+    # bool is a subclass of int, but lr=True is a mistake, not a learning rate of 1
+    if (isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer))
+            or not math.isfinite(lr) or lr < 0):
         raise ValueError(f"lr must be a non-negative finite number, got lr={lr!r}")
     return float(lr)
 
@@ -175,7 +195,7 @@ def gradient_descent(loss_fn: Callable, grad_fn: Callable, w0, lr: float,
     and losses[t] = loss_fn(ws[t]). w0 may be a float or a numpy array.
     """
     lr = _check_lr(lr)
-    if not (isinstance(epochs, (int, np.integer)) and epochs >= 0):
+    if isinstance(epochs, bool) or not (isinstance(epochs, (int, np.integer)) and epochs >= 0):
         raise ValueError(f"epochs must be a non-negative integer, got epochs={epochs!r}")
     w = np.array(w0, dtype=np.float64)
     ws, losses = [w.copy()], [loss_fn(w)]
@@ -190,13 +210,13 @@ def partial_k(x, y, y_hat) -> float:
     """d cost/dk of cost = mean((y - y_hat)**2) with y_hat = k*x + b: -2/N * sum((y - y_hat) * x)."""
     y, y_hat = _as_pair(y, y_hat, "y", "y_hat")
     x, y = _as_pair(x, y)
-    return float(-2 / len(y) * np.sum((y - y_hat) * x))
+    return float(-2 / len(_as_examples(y, "partial_k")) * np.sum((y - y_hat) * x))
 
 
 def partial_b(y, y_hat) -> float:
     """d cost/db of cost = mean((y - y_hat)**2) with y_hat = k*x + b: -2/N * sum(y - y_hat)."""
     y, y_hat = _as_pair(y, y_hat, "y", "y_hat")
-    return float(-2 / len(y) * np.sum(y - y_hat))
+    return float(-2 / len(_as_examples(y, "partial_b")) * np.sum(y - y_hat))
 
 
 def l1_partial_k(x, y, y_hat) -> float:

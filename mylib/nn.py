@@ -13,6 +13,7 @@ assignment order, so `named_parameters()` and `state_dict()` use PyTorch's names
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any, Iterator, NamedTuple
 
 import numpy as np
@@ -309,6 +310,10 @@ class Sequential(Module):
         items = list(self._modules.items())
         if isinstance(index, slice):
             return Sequential(dict(items[index]))
+        try:  # an int or anything int-like (np.int64), as torch accepts; '0' or 1.0 is a mistake
+            index = operator.index(index)
+        except TypeError:
+            raise TypeError(f"Sequential indices must be integers or slices, not {type(index).__name__}") from None
         if not -len(items) <= index < len(items):
             raise IndexError(f"index {index} is out of range for a Sequential of length {len(items)}")
         return items[index][1]

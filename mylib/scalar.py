@@ -65,7 +65,8 @@ class Value:
     def __truediv__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             x, y = self.data, other.data
-            return Value(x / y, (self, other), (1.0 / y, -x / (y * y)), "/")
+            # -x / y / y, not -x / (y * y): y * y underflows to 0 for |y| < 1e-154 and would divide by zero
+            return Value(x / y, (self, other), (1.0 / y, -x / y / y), "/")
         if isinstance(other, numbers.Real):
             other = float(other)
             return Value(self.data / other, (self,), (1.0 / other,), "/")
@@ -85,8 +86,9 @@ class Value:
                              "an integer exponent")
         if x == 0.0:  # n * x**(n-1) at x = 0, as torch: 0 for n = 0 or n > 1, 1 for n = 1, inf for 0 < n < 1
             local = 0.0 if n == 0.0 else n * (0.0 ** (n - 1) if n >= 1 else math.inf)
-        else:
-            local = n * x ** (n - 1)
+        else:  # numpy, not Python's **: a derivative too big for a float is ±inf (as in torch), not OverflowError
+            with np.errstate(over="ignore"):
+                local = float(n * np.float64(x) ** (n - 1))
         return Value(out, (self,), (local,), f"**{exponent:g}")
 
     # ---- a plain number on the left: 2 + v, 2 - v, 2 * v, 2 / v
@@ -101,7 +103,7 @@ class Value:
     def __rtruediv__(self, other: float) -> Value:
         if isinstance(other, numbers.Real):
             other, x = float(other), self.data
-            return Value(other / x, (self,), (-other / (x * x),), "/")
+            return Value(other / x, (self,), (-other / x / x,), "/")  # no x * x: it underflows to 0
         return NotImplemented
 
     def __neg__(self) -> Value:

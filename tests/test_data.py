@@ -81,6 +81,26 @@ def test_synthetic_data_errors(kwargs, match):
         synthetic_data(**args)
 
 
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(b="a"), r"b must be a real number, got str 'a'"),
+    (dict(b=1j), r"b must be a real number, got complex 1j"),
+    (dict(b=None), r"b must be a real number, got NoneType None"),
+    (dict(noise=None), r"noise must be a real number \(a standard deviation\), got NoneType None"),
+    (dict(noise="0.1"), r"noise must be a real number"),
+    (dict(noise=[0.1]), r"noise must be a real number"),
+])
+def test_synthetic_data_type_errors(kwargs, match):
+    args = dict(w=TRUE_W, b=TRUE_B, num_examples=10) | kwargs
+    with pytest.raises(TypeError, match=match):
+        synthetic_data(**args)
+
+
+def test_synthetic_data_accepts_numpy_scalars():
+    a = synthetic_data(TRUE_W, np.float32(4.0), 5, noise=np.array(0.5), rng=1)
+    b = synthetic_data(TRUE_W, 4, 5, noise=0.5, rng=1)
+    np.testing.assert_array_equal(a[1], b[1])
+
+
 # ---- data_iter ---------------------------------------------------------------------------------
 
 @given(n=st.integers(1, 200), batch_size=st.integers(1, 250), seed=st.integers(0, 2**32 - 1))
@@ -124,6 +144,17 @@ def test_data_iter_bad_batch_size(batch_size):
 def test_data_iter_accepts_numpy_integer_batch_size():
     ids = np.arange(10)
     assert [len(x) for x, _ in data_iter(np.int64(4), ids, ids)] == [4, 4, 2]
+
+
+@pytest.mark.parametrize("container", [list, tuple])
+def test_data_iter_accepts_python_lists_and_tuples(container):
+    features = container([[1, 2], [3, 4], [5, 6]])
+    labels = container([10, 30, 50])
+    batches = list(data_iter(2, features, labels))
+    assert [len(x) for x, _ in batches] == [2, 1]
+    for x, y in batches:  # still paired
+        assert isinstance(x, np.ndarray) and x.shape[1:] == (2,)
+        np.testing.assert_array_equal(x[:, 0] * 10, y)
 
 
 def test_data_iter_mismatched_lengths():

@@ -119,6 +119,14 @@ def test_softmax_and_log_softmax_with_huge_entries():
     np.testing.assert_allclose(y.sum(axis=1), 1, rtol=1e-15)
 
 
+@pytest.mark.parametrize("shape, dim", [((2, 0), 1), ((2, 0), 0), ((0,), 0), ((0, 3), 0), ((2, 0, 3), 1)])
+def test_softmax_and_log_softmax_of_empty_tensors(shape, dim):
+    """An empty reduced dim (or any empty tensor) gives an empty result and gradient, like torch."""
+    x = np.zeros(shape)
+    assert_matches_torch(lambda t: F.softmax(t, dim), lambda t: TF.softmax(t, dim), x)
+    assert_matches_torch(lambda t: F.log_softmax(t, dim), lambda t: TF.log_softmax(t, dim), x)
+
+
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_float32_stays_float32_and_matches_torch_float32(name):
     fn, torch_fn, torch_grad = ELEMENTWISE[name]

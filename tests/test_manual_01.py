@@ -159,3 +159,26 @@ def test_grid_search_rejects_a_grid_that_is_not_a_non_empty_1d_array(bad):
 def test_grid_search_passes_shape_errors_on():
     with pytest.raises(ValueError, match=r"shape \(3,\) but y has shape \(2,\)"):
         grid_search([1.0, 2.0, 3.0], [2.0, 4.0], [1.0, 2.0])
+
+
+def test_grid_search_skips_nan_losses():
+    ws = np.array([1.0, 2.0, 3.0])
+    nan_at_first = lambda y_hat, y: np.nan if y_hat[0] == 1.0 else mse_loss(y_hat, y)  # noqa: E731
+    best_w, losses = grid_search([1.0, 2.0], [2.0, 4.0], ws, loss_fn=nan_at_first)
+    assert best_w == 2.0 and np.isnan(losses[0])
+    (best_w, best_b), losses = grid_search([1.0, 2.0], [2.0, 4.0], ws, loss_fn=nan_at_first, bs=[0.0, 1.0])
+    assert (best_w, best_b) == (2.0, 0.0)
+
+
+def test_grid_search_with_only_nan_losses_is_a_value_error():
+    with pytest.raises(ValueError, match=r"grid_search: every loss on the grid is NaN"):
+        grid_search([1.0, 2.0], [2.0, 4.0], [1.0, 2.0], loss_fn=lambda y_hat, y: np.nan)
+    with pytest.raises(ValueError, match=r"grid_search: every loss on the grid is NaN"):
+        grid_search([1.0, 2.0], [2.0, np.nan], [1.0, 2.0], bs=[0.0])
+
+
+def test_grid_search_rejects_nan_in_the_grid():
+    with pytest.raises(ValueError, match=r"grid_search: ws contains NaN"):
+        grid_search([1.0, 2.0], [2.0, 4.0], [np.nan, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"grid_search: bs contains NaN"):
+        grid_search([1.0, 2.0], [2.0, 4.0], [2.0], bs=[0.0, np.nan])

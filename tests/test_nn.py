@@ -356,6 +356,16 @@ def test_linear_bad_input_errors_name_the_shapes_and_dtypes():
 
 
 # ---- Sequential and activations -------------------------------------------------------
+@pytest.mark.parametrize("index", ["0", 1.0, None])
+def test_sequential_index_that_is_not_an_integer_is_a_type_error(index):
+    seq = nn.Sequential(nn.ReLU(), nn.Tanh())
+    with pytest.raises(TypeError, match=rf"^Sequential indices must be integers or slices, not {type(index).__name__}$"):
+        seq[index]
+    with pytest.raises(TypeError):  # torch: a TypeError too
+        torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Tanh())[index]
+    assert seq[np.int64(1)] is seq[1]  # int-like numpy integers work, as in torch
+
+
 def test_sequential_indexing_length_iteration_append_and_names():
     layers = [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)]
     seq = nn.Sequential(*layers)
