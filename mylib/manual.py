@@ -240,6 +240,8 @@ def _check_linreg(X, y, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X, w = np.asarray(X, dtype=np.float64), np.asarray(w, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array (n examples, d features), got shape {X.shape}")
+    if X.shape[0] == 0 and y is not None:  # a prediction of nothing is fine; a mean loss of nothing is not
+        raise ValueError("X has no rows: the loss and its gradient are means over examples, so they need at least one")
     if w.shape != (X.shape[1],):
         raise ValueError(f"w must have shape ({X.shape[1]},) to match X {X.shape}, got {w.shape}")
     if y is not None:
@@ -300,6 +302,10 @@ def standardize(X, mean=None, std=None) -> tuple[np.ndarray, np.ndarray, np.ndar
     for name, value in (("mean", mean), ("std", std)):
         if value.shape != (X.shape[1],):
             raise ValueError(f"{name} must have shape ({X.shape[1]},) to match X {X.shape}, got {value.shape}")
+    bad = ~(np.isfinite(mean) & np.isfinite(std))
+    if np.any(bad):
+        raise ValueError(f"mean and std must be finite; columns {np.flatnonzero(bad).tolist()} have nan or inf "
+                         "(look for missing values in X)")
     if np.any(std <= 0):
         # A constant column carries no information; dividing by 0 would turn it into nan.
         raise ValueError(f"std must be positive; columns {np.flatnonzero(std <= 0).tolist()} are constant")

@@ -184,3 +184,12 @@ def test_standardize_matches_torch_and_reuses_statistics():
 def test_bad_input_raises_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_linreg_grad_needs_examples_and_standardize_finite_columns():
+    with pytest.raises(ValueError, match="X has no rows"):
+        linreg_grad(np.zeros((0, 2)), np.zeros(0), np.zeros(2))
+    assert linreg_forward(np.zeros((0, 2)), np.zeros(2)).shape == (0,)
+    X = np.array([[1.0, 2.0], [np.nan, 3.0], [2.0, 5.0]])
+    with pytest.raises(ValueError, match=r"columns \[0\] have nan or inf"):
+        standardize(X)
