@@ -225,6 +225,7 @@ def test_family_is_normalised_to_slope_one_and_range_minus_one_one():
         y = fn(x)
         y.backward(np.array([0.0, 1.0, 0.0]))
         assert x.grad.data[1] == pytest.approx(1, rel=1e-15), fn.__name__
+        # The tails reach ±1 slowly (arctan_activation is still ~4e-5 away at ±1e4): check the neighbourhood.
         assert y.data[0] == pytest.approx(-1, abs=1e-3) and y.data[2] == pytest.approx(1, abs=1e-3), fn.__name__
 
 
