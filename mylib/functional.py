@@ -211,44 +211,45 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-class Softmax(Function):
-    """e^x / Σ e^x along `dim`, with the maximum subtracted first (no overflow)."""
+def _log_softmax(x: np.ndarray, axis: int | None) -> np.ndarray:
+    """x - logsumexp(x) along `axis`, computed as (x - m) - log Σ e^(x - m) with m the maximum."""
+    if x.size == 0:  # max() of an empty axis is undefined; there is nothing to normalise (torch: empty)
+        return x.copy()
+    shifted = x - x.max(axis=axis, keepdims=True)  # every exponent <= 0: no overflow
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # the sum is >= 1: no log(0)
+
+
+class _AlongDim(Function):
+    """An op that normalises along one dimension (a 0-d tensor has just the one element)."""
 
     def __init__(self, dim: int) -> None:
         self.dim = dim
 
+    def axis(self, array: np.ndarray) -> int | None:
+        return self.dim if array.ndim else None
+
+
+class Softmax(_AlongDim):
+    """e^x / Σ e^x along `dim`: the exponential of the stable log_softmax."""
+
     def forward(self, x):
-        axis = self.dim if x.ndim else None
-        if x.size == 0:  # nothing to normalise (max() of an empty axis is undefined): empty, like torch
-            self.out = x.copy()
-            return self.out
-        e = np.exp(x - x.max(axis=axis, keepdims=True))  # every exponent <= 0
-        self.out = e / e.sum(axis=axis, keepdims=True)
+        self.out = np.exp(_log_softmax(x, self.axis(x)))
         return self.out
 
     def backward(self, grad):
-        y, axis = self.out, self.dim if self.out.ndim else None
-        return (y * (grad - (grad * y).sum(axis=axis, keepdims=True)),)
+        y = self.out
+        return (y * (grad - (grad * y).sum(axis=self.axis(y), keepdims=True)),)
 
 
-class LogSoftmax(Function):
-    """x - logsumexp(x) along `dim`, with logsumexp(x) = m + log Σ e^(x - m), m the maximum."""
-
-    def __init__(self, dim: int) -> None:
-        self.dim = dim
+class LogSoftmax(_AlongDim):
+    """x - logsumexp(x) along `dim`, never forming e^(large) or log(0)."""
 
     def forward(self, x):
-        axis = self.dim if x.ndim else None
-        if x.size == 0:  # nothing to normalise (max() of an empty axis is undefined): empty, like torch
-            self.out = x.copy()
-            return self.out
-        shifted = x - x.max(axis=axis, keepdims=True)
-        self.out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # the sum is >= 1
+        self.out = _log_softmax(x, self.axis(x))
         return self.out
 
     def backward(self, grad):
-        axis = self.dim if self.out.ndim else None
-        return (grad - np.exp(self.out) * grad.sum(axis=axis, keepdims=True),)
+        return (grad - np.exp(self.out) * grad.sum(axis=self.axis(self.out), keepdims=True),)
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
