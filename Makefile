@@ -1,5 +1,5 @@
 # Build Your Own PyTorch — every target sets up .venv first when it is missing.
-# Start here:  make lab   (open the lessons)   ·   make test   (run everything)
+# Start here:  make lab   (open your lessons)   ·   make grade   (grade your mylib)   ·   make test   (run everything)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -7,7 +7,13 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 # Deterministic, offline, and one BLAS/OpenMP thread per process: two pytest workers on
 # two cores, each with torch's default threads, ran 14x slower when measured.
-RUN    := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TQDM_DISABLE=1 PYTHONHASHSEED=0
+# PYTHONPATH: notebooks and tests import this checkout's mylib, wherever .venv was made.
+RUN    := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TQDM_DISABLE=1 PYTHONHASHSEED=0 \
+          PYTHONPATH=$(CURDIR)
+# The student's workspace: their own copies of the lessons (git-ignored, never overwritten).
+WORK   ?= work
+# make grade LESSON=06 grades one lesson
+LESSON ?=
 # Extra pip options, e.g. PIP_FLAGS='--proxy http://proxy:3128'
 PIP_FLAGS ?=
 # No screen (ssh, container, CI): let Jupyter print the URL instead of opening a browser.
@@ -16,11 +22,11 @@ LAB_FLAGS ?= $(if $(or $(DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-brow
 AS_ROOT   := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test lib lessons book bench clean
+.PHONY: help setup lab grade use-mine use-reference test lib lessons book bench clean
 
 help: ## list the targets
 	@echo "Build Your Own PyTorch — make targets:"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # PyTorch's own index of CPU wheels: used only when pip's configured sources lack torch's +cpu wheel.
 PYTORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
@@ -40,20 +46,34 @@ $(READY): requirements.txt constraints.txt pyproject.toml
 
 setup: $(READY) ## create .venv and install the pinned environment (done by every target)
 
-lab: $(READY) ## open Jupyter Lab on lessons/ (prints the URL when there is no browser)
-	$(BIN)/jupyter lab --notebook-dir=lessons $(AS_ROOT) $(LAB_FLAGS)
+lab: $(READY) ## copy the lessons you lack into work/ (never overwrites) and open Jupyter Lab there
+	@$(BIN)/python -m tools.workspace fill --work $(WORK)
+	PYTHONPATH=$(CURDIR) $(BIN)/jupyter lab --notebook-dir=$(WORK) $(AS_ROOT) $(LAB_FLAGS)
 
-test: $(READY) ## run the test suite and every notebook (lessons/ and solutions/)
+grade: $(READY) ## grade your mylib (the notebooks in work/) against PyTorch; LESSON=06 for one lesson
+	@$(RUN) $(BIN)/python -m tools.grade --work $(WORK) $(if $(LESSON),--lesson $(LESSON))
+
+use-mine: $(READY) ## make the notebooks in work/ import your own mylib (export work/ into work/mylib)
+	@$(BIN)/python -m tools.workspace use-mine --work $(WORK)
+
+use-reference: $(READY) ## make the notebooks in work/ import the reference mylib again
+	@$(BIN)/python -m tools.workspace use-reference --work $(WORK)
+
+# Each lesson's tests (tests/test_NN_*.py) run inside tests/test_grade.py, which grades solutions/ as a
+# student's work: lesson NN's tests against a package exported from lessons 00…NN only. That proves
+# the reference mylib correct and every lesson gradeable on its own; running them twice would only
+# cost time. Run one directly with: .venv/bin/python -m pytest tests/test_07_tensor_autograd.py
+test: $(READY) ## run the test suite, grade the solved and the blank course, run every notebook
 	$(RUN) $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env \
-	  -p no:cacheprovider tests lessons solutions
+	  -p no:cacheprovider --ignore-glob='tests/test_[0-9][0-9]_*.py' tests lessons solutions
 
-lib: $(READY) ## export the #| export cells of solutions/ into mylib/
+lib: $(READY) ## (instructors) export the #| export cells of solutions/ into mylib/
 	$(BIN)/python -m tools.export
 
-lessons: $(READY) ## clean solutions/ and generate the student notebooks lessons/ from them
+lessons: $(READY) ## (instructors) clean solutions/ and generate the student notebooks lessons/ from them
 	$(BIN)/python -m tools.strip
 
-book: $(READY) ## execute the solutions into readable HTML pages under build/
+book: $(READY) ## execute the solved lessons into readable HTML pages under build/
 	$(RUN) $(BIN)/jupyter nbconvert --to html --execute --output-dir build solutions/[0-9]*.ipynb
 
 bench: $(READY) ## measure mylib against numpy and torch (bench/)

@@ -1,5 +1,5 @@
-"""The Makefile's promises: set-up happens once, `make lab` serves Jupyter Lab headless,
-and the notebook hook catches an exercise check that passes against a stub."""
+"""The Makefile's promises: set-up happens once, `make lab` serves the student's work/ headless,
+and the notebook hooks: in lessons/ a cell may fail only because of a stub, and a check must fail."""
 import os
 import shutil
 import signal
@@ -23,7 +23,8 @@ def test_setup_is_done_once():
 
 def test_help_lists_the_targets():
     out = subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for target in ("lab", "test", "lib", "lessons", "book", "bench", "clean"):
+    for target in ("lab", "grade", "use-mine", "use-reference", "test", "lib", "lessons", "book", "bench",
+                   "clean"):
         assert f"make {target} " in out
 
 
@@ -33,11 +34,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_make_lab_serves_the_lessons_headless():
+def test_make_lab_serves_the_students_work_headless(tmp_path):
+    work = tmp_path / "work"
     port, token = free_port(), "course-test"
     flags = f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 --IdentityProvider.token={token}"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": "/tmp/course-test-jupyter-runtime"}
-    lab = subprocess.Popen(["make", "lab", f"LAB_FLAGS={flags}"], cwd=ROOT, env=env, start_new_session=True,
+    lab = subprocess.Popen(["make", "lab", f"LAB_FLAGS={flags}", f"WORK={work}"], cwd=ROOT, env=env,
+                           start_new_session=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline, page = time.monotonic() + 60, None
@@ -51,21 +54,48 @@ def test_make_lab_serves_the_lessons_headless():
         assert page is not None and "JupyterLab" in page
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=5) as r:
             listing = r.read().decode()
-        assert "00_welcome.ipynb" in listing, "Jupyter Lab should open on lessons/"
+        assert "00_welcome.ipynb" in listing, "Jupyter Lab should open on the student's work/"
+        assert (work / "00_welcome.ipynb").exists(), "make lab should copy the lessons into work/"
     finally:
         os.killpg(lab.pid, signal.SIGTERM)
         lab.wait(timeout=30)
 
 
-def test_a_check_that_passes_against_the_stub_fails_the_run(tmp_path):
-    write_notebook(tmp_path / "lessons" / "01_x.ipynb",
-                   code("def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()", "raises-exception"),
-                   code("assert True  # never calls f", "check", "raises-exception"),
-                   code("f()", "check", "raises-exception"))
+STUB = "def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+
+
+def run_lessons(tmp_path, *cells):
+    write_notebook(tmp_path / "lessons" / "01_x.ipynb", *cells)
     shutil.copy(ROOT / "conftest.py", tmp_path)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
-                          "--nbval-current-env", "lessons"], cwd=tmp_path, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
+                           "--nbval-current-env", "-rA", "lessons"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_a_check_that_passes_against_the_stub_fails_the_run(tmp_path):
+    run = run_lessons(tmp_path, code(STUB, "raises-exception"),
+                      code("assert True  # never calls f", "check", "raises-exception"),
+                      code("f()", "check", "raises-exception"))
     assert run.returncode == 1
     assert "1 failed, 2 passed" in run.stdout
-    assert "this exercise check passed although the exercise is still a stub" in run.stdout
+    assert "01_x.ipynb, cell 2: this check passed although the lesson's stubs are not written" in run.stdout
+
+
+def test_in_lessons_a_cell_may_fail_only_because_of_a_stub(tmp_path):
+    run = run_lessons(tmp_path, code(STUB),
+                      code("result = f()"),         # raises the stub's NotImplementedError
+                      code("double = 2 * result"),  # NameError: `result` was never defined, because of the stub
+                      code("print(double)"),        # …and so on down the chain
+                      code("g = lambda: f()\ng()"),  # through code that calls the stub
+                      code("print(undefined_name)"),  # a real mistake
+                      code("1 / 0"))                # another one
+    assert run.returncode == 1
+    assert "2 failed, 5 passed" in run.stdout
+    assert "PASSED lessons/01_x.ipynb::cell 4" in run.stdout  # cells are numbered like the tools number them
+    assert "01_x.ipynb, cell 6 raised NameError: name 'undefined_name' is not defined" in run.stdout
+    assert "01_x.ipynb, cell 7 raised ZeroDivisionError" in run.stdout
+
+
+def test_in_lessons_a_not_implemented_error_with_a_message_is_not_a_stub(tmp_path):
+    run = run_lessons(tmp_path, code("raise NotImplementedError('backward of Foo')"))
+    assert run.returncode == 1 and "cell 1 raised NotImplementedError: backward of Foo" in run.stdout

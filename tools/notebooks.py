@@ -4,7 +4,9 @@ Notebooks are read and written with nbformat, never as raw JSON.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -18,15 +20,30 @@ CHECK_TAG = "check"  # marks an exercise's check cell in solutions/
 RAISES_TAG = "raises-exception"  # nbval: this cell may raise
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
+# Cell metadata other tools rely on survives cleaning: our tags, nbgrader's grading ids,
+# RISE's slide types, JupyterLab's hidden inputs/outputs. The rest is editor state.
+KEPT_CELL_METADATA = ("tags", "nbgrader", "slideshow", "jupyter")
+# Notebook metadata a generated notebook carries: where it came from and a digest of its cells,
+# so a tool can tell a notebook it wrote (and may rewrite) from one somebody has since edited.
+STAMP = "course"
+
 _DIRECTIVE = re.compile(r"#\|\s*(\S+)\s*(.*?)\s*$")
+# Words that, written slightly wrong, were meant as a directive (nbdev v1 wrote `#export`).
+_NEAR_DIRECTIVE_WORDS = {"export", "exports", "exporti", "default_exp", "exprot", "expot", "defaultexp"}
 
 
 class NotebookError(ValueError):
     """A problem in a source notebook, reported with the notebook's path and the cell's number."""
 
     def __init__(self, path: Path | str, cell_number: int | None, message: str):
-        where = f"{path}, cell {cell_number}" if cell_number is not None else str(path)
+        where = f"{path}, {cell_label(cell_number)}" if cell_number is not None else str(path)
         super().__init__(f"{where}: {message}")
+
+
+def cell_label(number: int) -> str:
+    """How every tool and the test output name a cell: 'cell N', counting all cells from 1,
+    markdown included — the N-th cell from the top as you scroll the notebook."""
+    return f"cell {number}"
 
 
 def read(path: Path | str) -> nbformat.NotebookNode:
@@ -46,6 +63,18 @@ def dumps(nb: nbformat.NotebookNode) -> str:
 def lesson_notebooks(folder: Path) -> list[Path]:
     """Numbered notebooks of a folder, in lesson order (`00_welcome.ipynb`, `01_…`)."""
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _looks_like_directive(line: str) -> bool:
+    """`# | export`, `#export`, `# export nn`, `# default_exp manual`: a directive written wrong.
+    A longer comment that merely starts with "export" ("# export the weights to disk") is not."""
+    words = line.strip().lstrip("#|").replace("|", " ").split()
+    return bool(words) and words[0].lower() in _NEAR_DIRECTIVE_WORDS and len(words) <= 2
+
+
+def lesson_number(path: Path) -> int:
+    """The number a lesson notebook's name starts with: 5 for `05_scalar_autograd.ipynb`."""
+    return int(Path(path).name[:2])
 
 
 def split_directives(cell, path, number: int) -> tuple[list[tuple[str, str]], str]:
@@ -69,6 +98,13 @@ def split_directives(cell, path, number: int) -> tuple[list[tuple[str, str]], st
         if _DIRECTIVE.match(line.strip()):
             raise NotebookError(path, number, f"directive '{line.strip()}' on line {offset} is ignored: "
                                 "directives must be the first lines of the cell")
+    for offset, line in enumerate(lines, start=len(found) + 1):
+        if not line.strip().startswith("#"):
+            break  # only the cell's leading comments can be meant as directives
+        if _looks_like_directive(line):
+            raise NotebookError(path, number, f"line {offset}, '{line.strip()}', looks like a directive but is "
+                                "not one, so this cell would silently stay out of mylib: write it as "
+                                "'#| export' (or '#| default_exp NAME'), or reword the comment")
     return found, "\n".join(lines)
 
 
@@ -96,20 +132,24 @@ def solution_regions(source: str, path, number: int) -> list[tuple[int, int]]:
     return regions
 
 
-def without_markers(source: str) -> str:
-    """Source with the solution marker lines removed (what mylib keeps of a solved cell)."""
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION))
-
-
 def tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def _kept_metadata(metadata) -> dict:
+    kept = {key: value for key, value in metadata.items() if key in KEPT_CELL_METADATA and value}
+    if "jupyter" in kept:  # a hidden input is the author's choice; hidden outputs are view state
+        kept["jupyter"] = {k: v for k, v in kept["jupyter"].items() if k == "source_hidden" and v}
+        if not kept["jupyter"]:
+            del kept["jupyter"]
+    return kept
+
+
+def clean(nb: nbformat.NotebookNode, path=None) -> nbformat.NotebookNode:
     """A copy without outputs, execution counts or editor metadata; kernelspec `python3`.
 
-    Cell metadata keeps only tags, which carry meaning (`check`, `raises-exception`).
+    Cell metadata keeps only what tools read (KEPT_CELL_METADATA: tags such as `check`, nbgrader,
+    slideshow, hidden inputs); editor state (`collapsed`, `scrolled`, `execution`) goes.
     Cell ids are derived from the cell's content, so re-saving a notebook from any editor or
     converter (each invents random ids) leaves the diff empty.
     """
@@ -122,12 +162,37 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
         seen[digest] += 1
         cell.id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
-        kept = tags(cell)
-        cell.metadata = nbformat.from_dict({"tags": kept} if kept else {})
+        cell.metadata = nbformat.from_dict(_kept_metadata(cell.metadata))
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
         if "attachments" in cell and not cell.attachments:
             del cell["attachments"]
-    nbformat.validate(nb)
+    validate(nb, path)
     return nb
+
+
+def validate(nb: nbformat.NotebookNode, path=None) -> None:
+    """nbformat's schema check, as a NotebookError that names the file."""
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        raise NotebookError(path or "notebook", None, f"does not follow the notebook format: "
+                            f"{error.message}") from None
+
+
+def cells_digest(nb: nbformat.NotebookNode) -> str:
+    """A fingerprint of a notebook's cells (sources, outputs, cell metadata)."""
+    return hashlib.sha1(json.dumps(nb.cells, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def stamp(nb: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
+    """Mark `nb` as generated from `source`, with the digest of its cells as written."""
+    nb.metadata[STAMP] = {"generated_from": source, "digest": cells_digest(nb)}
+    return nb
+
+
+def is_untouched(nb: nbformat.NotebookNode) -> bool:
+    """True when `nb` was generated by a tool and its cells are still exactly as written:
+    no edits, no outputs. Only such a notebook may be rewritten or removed by a tool."""
+    return nb.metadata.get(STAMP, {}).get("digest") == cells_digest(nb)

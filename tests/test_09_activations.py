@@ -1,4 +1,4 @@
-"""mylib.functional (lesson 07) against PyTorch.
+"""mylib.functional (lesson 09) against PyTorch.
 
 Every activation and its gradient equal torch's (`torch.nn.functional`, `torch.special`, or the
 torch composition / closed-form derivative of the formula where torch has no such function) in

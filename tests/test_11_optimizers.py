@@ -5,7 +5,7 @@ and data equals torch's (rtol 1e-7, atol 1e-9), and so does the optimizer state.
 single-tensor code path (`foreach=False`), the one mylib ports.
 
 The network's loss has an L2 penalty. Without it, L-BFGS with a short history amplifies rounding so
-much that torch does not even agree with itself when the start moves by 1e-16 (lesson 09 shows it);
+much that torch does not even agree with itself when the start moves by 1e-16 (lesson 11 shows it);
 with it, both stay within ~1e-13 of each other.
 """
 import re

@@ -1,4 +1,4 @@
-"""Lesson 10: mylib's binary cross-entropy losses against torch.
+"""Lesson 13: mylib's binary cross-entropy losses against torch.
 
 `F.binary_cross_entropy`, `F.binary_cross_entropy_with_logits`, `nn.BCELoss` and
 `nn.BCEWithLogitsLoss`: values and gradients (input and target) in float64 for random shapes,
@@ -297,3 +297,8 @@ def test_bce_with_logits_training_run_matches_torch():
     assert losses[-1] < 0.5 * losses[0]  # it learned something
     for name, value in torch_linear.state_dict().items():
         assert_same(linear.state_dict()[name], value)
+
+
+def test_the_bce_losses_are_nn_losses():
+    """BCELoss and BCEWithLogitsLoss build on lesson 10's nn.Loss."""
+    assert issubclass(nn.BCELoss, nn.Loss) and issubclass(nn.BCEWithLogitsLoss, nn.Loss)

@@ -1,0 +1,96 @@
+"""A student's work survives every make target: `make lab` fills work/ without overwriting,
+`make use-mine` / `make use-reference` switch which mylib the notebooks import, and work/ is
+git-ignored, so `git pull` never touches it."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.nbfactory import code, write_notebook
+from tools import export, strip, workspace
+from tools.notebooks import dumps, read
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def course(tmp_path):
+    """solutions/ with one build piece, its lessons/, and an empty place for work/."""
+    sol = tmp_path / "solutions"
+    write_notebook(sol / "01_a.ipynb", code("#| default_exp m"),
+                   code("#| export\ndef double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"),
+                   code("assert double(2) == 4", "check"))
+    write_notebook(sol / "02_b.ipynb", code("#| export m\ndef triple(x):\n    return 3 * x"))
+    strip.write(sol, tmp_path / "lessons")
+    return tmp_path
+
+
+def test_fill_copies_only_what_work_lacks(course):
+    lessons, work = course / "lessons", course / "work"
+    assert workspace.fill(lessons, work) == (["01_a.ipynb", "02_b.ipynb"], [])
+    mine = read(work / "01_a.ipynb")
+    mine.cells[1].source = mine.cells[1].source.replace("# YOUR CODE HERE\n    raise NotImplementedError()",
+                                                        "return x + x")
+    (work / "01_a.ipynb").write_text(dumps(mine))
+    (work / "01_a-Copy1.ipynb").write_text("my scratch")
+    (work / "02_b.ipynb").unlink()
+    assert workspace.fill(lessons, work) == (["02_b.ipynb"], [])
+    assert "return x + x" in (work / "01_a.ipynb").read_text()
+    assert (work / "01_a-Copy1.ipynb").read_text() == "my scratch"
+
+
+def test_fill_says_which_lessons_changed_since_they_were_copied(course):
+    lessons, work = course / "lessons", course / "work"
+    workspace.fill(lessons, work)
+    write_notebook(course / "solutions" / "02_b.ipynb", code("#| export m\ndef triple(x):\n    return x * 3"))
+    strip.write(course / "solutions", lessons)  # what `git pull` brings
+    before = (work / "02_b.ipynb").read_text()
+    assert workspace.fill(lessons, work) == ([], ["02_b.ipynb"])
+    assert (work / "02_b.ipynb").read_text() == before
+
+
+def test_use_mine_exports_the_students_notebooks_and_use_reference_removes_them(course):
+    lessons, work = course / "lessons", course / "work"
+    workspace.fill(lessons, work)
+    assert workspace.use_mine(work) == ["__init__.py", "m.py"]
+    text = (work / "mylib" / "m.py").read_text()
+    assert "raise NotImplementedError()" in text and "generated from work/01_a.ipynb" in text
+    assert "`make use-mine`" in text
+    assert workspace.use_reference(work) and not (work / "mylib").exists()
+    assert not workspace.use_reference(work)
+
+
+def test_use_reference_never_deletes_a_students_own_file(course):
+    work = course / "work"
+    workspace.fill(course / "lessons", work)
+    workspace.use_mine(work)
+    (work / "mylib" / "helpers.py").write_text("mine = True\n")
+    with pytest.raises(export.ExportRefused, match="helpers.py"):
+        workspace.use_reference(work)
+    assert (work / "mylib" / "helpers.py").exists()
+
+
+def test_a_notebook_in_work_imports_the_students_mylib_after_use_mine(course):
+    """The kernel's folder comes first on sys.path, ahead of PYTHONPATH and the installed mylib."""
+    work = course / "work"
+    workspace.fill(course / "lessons", work)
+    probe = "import mylib.m, sys; print(mylib.m.__file__)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    before = subprocess.run([sys.executable, "-c", probe], cwd=work, env=env, capture_output=True, text=True)
+    assert before.returncode != 0 or str(work) not in before.stdout  # the reference mylib has no module m
+    workspace.use_mine(work)
+    after = subprocess.run([sys.executable, "-c", probe], cwd=work, env=env, capture_output=True, text=True)
+    assert after.stdout.strip() == str(work / "mylib" / "m.py")
+
+
+def test_work_is_ignored_by_git_so_a_pull_never_touches_it():
+    ignored = subprocess.run(["git", "check-ignore", "-q", "work/05_scalar_autograd.ipynb"], cwd=ROOT)
+    assert ignored.returncode == 0, "work/ must be in .gitignore"
+
+
+def test_make_clean_keeps_work():
+    clean = subprocess.run(["make", "--no-print-directory", "-n", "clean"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout
+    assert "rm" in clean and "work" not in clean.replace(str(ROOT), "")

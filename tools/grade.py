@@ -1,0 +1,286 @@
+"""`make grade`: grade the student's own mylib against PyTorch, lesson by lesson.
+
+For each lesson NN with tests (`tests/test_NN_*.py`), the `#| export` cells of the student's
+notebooks 00…NN — and of no later lesson — are exported, with the exporter of `make lib`, into a
+private package in a temporary folder (never into mylib/). Lesson NN's tests then run against
+that package in their own pytest process. So a student who has solved the lessons up to NN can
+grade NN while the later lessons are still stubs, and a broken later notebook cannot fail an
+earlier lesson.
+
+The table shows, per lesson, its build pieces, the tests passed, and the first failure in a
+student's words: which function, in which notebook cell, and what was expected.
+
+Usage: python -m tools.grade [--work DIR] [--lesson NN] [--jobs N]     (exit 0: every lesson passes)
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools import export
+from tools.export import Span
+from tools.notebooks import (NotebookError, lesson_notebooks, lesson_number, read, solution_regions,
+                             split_directives)
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_NUMBERS = {lesson_number(p) for p in lesson_notebooks(ROOT / "solutions")}
+TIMEOUT = 300  # seconds for one lesson's tests: enough for any correct solution, finite for an endless loop
+WIDTH = 110  # characters of the table
+
+
+@dataclass
+class Lesson:
+    number: int
+    title: str
+    tests: list[Path]
+    pieces: list[str]
+
+
+@dataclass
+class Grade:
+    lesson: Lesson
+    passed: int = 0
+    total: int | None = 0
+    failure: str | None = None   # the first failure, in words
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and self.total is not None and self.total > 0 and self.passed == self.total
+
+
+def build_pieces(notebook: Path) -> list[str]:
+    """Names of the functions whose body holds a solution region in an `#| export` cell."""
+    names = []
+    for number, cell in enumerate(read(notebook).cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        directives, body = split_directives(cell, notebook.name, number)
+        if not any(name == "export" for name, _ in directives):
+            continue
+        regions = solution_regions(body, notebook.name, number)
+        if not regions:
+            continue
+        tree = ast.parse(body)
+        for begin, _ in regions:
+            names.append(_enclosing_function(tree, begin + 1) or f"cell {number}")
+    return names
+
+
+def _enclosing_function(tree: ast.AST, line: int, prefix: str = "") -> str | None:
+    """The qualified name of the innermost function defined around `line`."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and node.lineno <= line <= (node.end_lineno or node.lineno):
+            name = f"{prefix}{node.name}"
+            inner = _enclosing_function(node, line, name + ".")
+            if inner:
+                return inner
+            return name if not isinstance(node, ast.ClassDef) else None
+    return None
+
+
+def lessons_with_tests(solutions: Path = ROOT / "solutions", tests: Path = ROOT / "tests") -> list[Lesson]:
+    """Every lesson that has tests, with its title and build pieces (from the reference solutions)."""
+    lessons = []
+    for notebook in lesson_notebooks(solutions):
+        number = lesson_number(notebook)
+        files = sorted(tests.glob(f"test_{number:02d}_*.py"))
+        if files:
+            title = notebook.stem[3:].replace("_", " ")
+            lessons.append(Lesson(number, title, files, build_pieces(notebook)))
+    return lessons
+
+
+# ---------------------------------------------------------------- the first failure, in words
+
+def _in_cell(span: Span, module_line: int) -> int:
+    return span.part.lines[module_line - span.first]
+
+
+def _locate(frames: list[dict], package: Path, spans: dict[str, list[Span]]):
+    """(frame, span) of the innermost traceback frame in the student's package, or None."""
+    for frame in reversed(frames):
+        path = Path(frame["path"])
+        if path.parent == package and path.name in spans:
+            for span in spans[path.name]:
+                if span.first <= frame["line"] <= span.last:
+                    return frame, span
+    return None
+
+
+def _shorten(text: str, lines: int = 4) -> str:
+    kept = [line.rstrip() for line in text.strip().splitlines() if line.strip()][:lines]
+    return "\n".join(kept)
+
+
+def _test_name(record: dict) -> str:
+    return record["doc"] or re.sub(r"^test_", "", record["test"]).replace("_", " ")
+
+
+def describe(record: dict, package: Path, spans: dict[str, list[Span]]) -> str:
+    """One failed test, said the way a student needs to hear it."""
+    error = record["error"]
+    if error["type"] == "CollectionError":
+        last = [l[1:].strip() for l in error["message"].splitlines() if l.startswith("E ")]
+        return f"the tests of this lesson could not start: {last[-1] if last else _shorten(error['message'], 2)}"
+    where = _locate(error["frames"], package, spans)
+    example = next((n for n in error["notes"] if n.startswith("Falsifying example")), None)
+    if where:
+        frame, span = where
+        cell = f"{span.part.notebook}, cell {span.part.cell}"
+        if error["type"] == "NotImplementedError" and not error["message"]:
+            return f"`{frame['function']}` is not written yet ({cell} still raises NotImplementedError)"
+        said = f"your `{frame['function']}` ({cell}, line {_in_cell(span, frame['line'])}) raised " \
+               f"{error['type']}: {_shorten(error['message'], 2)}"
+    else:
+        said = f"{error['type']}: {_shorten(error['message'])}" if error["type"] != "AssertionError" \
+            else _shorten(error["message"]) or "an assertion failed"
+    said = f"{_test_name(record).rstrip('.')}: {said}"
+    if example:
+        said += "\n" + _shorten(example.replace("Falsifying example: ", "with "), 6)
+    return said
+
+
+# ---------------------------------------------------------------- grading one lesson
+
+def prepare(lesson: Lesson, work: Path, scratch: Path) -> Grade | dict:
+    """Export work/'s notebooks up to this lesson into a private package under `scratch`.
+    Returns the worker's job for the lesson, or a failed Grade when there is nothing to run."""
+    grade = Grade(lesson, total=None)
+    numbers = {lesson_number(p) for p in lesson_notebooks(work)}
+    missing = [n for n in range(1, lesson.number + 1) if n not in numbers and n in REFERENCE_NUMBERS]
+    if missing:
+        grade.failure = (f"{work.name}/ has no notebook for lesson {', '.join(f'{n:02d}' for n in missing)}, "
+                         f"which lesson {lesson.number:02d} builds on (`make lab` copies the lessons you lack)")
+        return grade
+    home = scratch / f"{lesson.number:02d}"
+    try:
+        modules = export.render_modules(work, last_lesson=lesson.number, command="make grade")
+    except NotebookError as error:
+        grade.failure = f"your notebook cannot be exported: {error}"
+        return grade
+    (home / "mylib").mkdir(parents=True)
+    for name, (text, _) in modules.items():
+        (home / "mylib" / name).write_text(text)
+    return {"lesson": lesson, "home": str(home), "tests": [str(t) for t in lesson.tests],
+            "report": str(home / "report.json"), "spans": {n: s for n, (_, s) in modules.items()}}
+
+
+def run_workers(jobs: list[dict], workers: int, scratch: Path) -> None:
+    """Run the jobs' tests in `workers` processes at once, each taking every workers-th lesson."""
+    def run(index: int) -> None:
+        share = jobs[index::workers]
+        spec = scratch / f"worker{index}.json"
+        spec.write_text(json.dumps({"root": str(ROOT), "lessons": [
+            {k: job[k] for k in ("home", "tests", "report")} for job in share]}))
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "MYLIB_GRADING": "1"}
+        try:
+            subprocess.run([sys.executable, "-P", "-m", "tools.grade_report", str(spec)], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=TIMEOUT * len(share))
+        except subprocess.TimeoutExpired:
+            pass  # the lessons without a report are reported as not finished
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(run, range(min(workers, len(jobs)))))
+
+
+def collect_grade(job: dict) -> Grade:
+    """Read one lesson's report and say what it means."""
+    grade = Grade(job["lesson"], total=None)
+    report = Path(job["report"])
+    if not report.exists():
+        grade.failure = (f"the tests did not finish within {TIMEOUT} s — is there an endless loop in your code?")
+        return grade
+    records = json.loads(report.read_text())
+    grade.total = sum(1 for r in records if r["when"] == "call" or r["outcome"] == "failed")
+    grade.passed = sum(1 for r in records if r["outcome"] == "passed")
+    failed = [r for r in records if r["outcome"] == "failed"]
+    if failed:
+        grade.failure = describe(failed[0], (Path(job["home"]) / "mylib").resolve(), job["spans"])
+    elif grade.total == 0:
+        grade.failure = "no tests ran"
+    return grade
+
+
+def grade_all(lessons: list[Lesson], work: Path, workers: int = 2) -> list[Grade]:
+    """Grade each lesson of `work` against its own package; results in lesson order."""
+    with tempfile.TemporaryDirectory(prefix="mylib-grade-") as folder:
+        scratch = Path(folder)
+        prepared = [prepare(lesson, work.resolve(), scratch) for lesson in lessons]
+        jobs = [p for p in prepared if isinstance(p, dict)]
+        run_workers(jobs, max(1, workers), scratch)
+        graded = {id(job["lesson"]): collect_grade(job) for job in jobs}
+        return [graded[id(p["lesson"])] if isinstance(p, dict) else p for p in prepared]
+
+
+# ---------------------------------------------------------------- the table
+
+def table(grades: list[Grade]) -> str:
+    head = f"{'lesson':<26} {'pieces':>6}  {'tests':>9}  result"
+    indent = " " * (head.index("result"))
+    rows = [head, "─" * (WIDTH - 10)]
+    for g in grades:
+        tests = f"{g.passed}/{g.total}" if g.total is not None else "—"
+        name = f"{g.lesson.number:02d} {g.lesson.title}"[:26]
+        result = "✓ pass" if g.ok else "✗ " + (g.failure or "failed")
+        first, *rest = result.split("\n")
+        lines = textwrap.wrap(first, WIDTH - len(indent)) or [""]
+        lines += [line for extra in rest for line in textwrap.wrap(extra, WIDTH - len(indent) - 2,
+                                                                     initial_indent="  ", subsequent_indent="  ")]
+        rows.append(f"{name:<26} {len(g.lesson.pieces):>6}  {tests:>9}  {lines[0]}")
+        rows += [indent + line for line in lines[1:]]
+    return "\n".join(rows)
+
+
+def summary(grades: list[Grade]) -> str:
+    passing = sum(g.ok for g in grades)
+    if passing == len(grades):
+        return f"All {len(grades)} graded lesson{'s' if len(grades) > 1 else ''} pass: your mylib matches PyTorch."
+    return f"{passing} of {len(grades)} graded lessons pass; {len(grades) - passing} to go."
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=Path("work"), help="the folder of notebooks to grade")
+    parser.add_argument("--lesson", help="grade only this lesson (e.g. 06)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (lessons graded at once)")
+    args = parser.parse_args(argv)
+    work = args.work
+    if not lesson_notebooks(work):
+        print(f"make grade: {work}/ has no lesson notebooks" +
+              (" yet — `make lab` creates it with your copies of the lessons." if work.name == "work" else "."),
+              file=sys.stderr)
+        return 2
+    lessons = lessons_with_tests()
+    if args.lesson:
+        if not args.lesson.isdigit():
+            print(f"make grade: LESSON={args.lesson}? Give a lesson number, e.g. LESSON=06", file=sys.stderr)
+            return 2
+        lessons = [l for l in lessons if l.number == int(args.lesson)]
+        if not lessons:
+            print(f"make grade: lesson {args.lesson} has nothing to grade (no build pieces, no tests/test_"
+                  f"{int(args.lesson):02d}_*.py)", file=sys.stderr)
+            return 2
+    print(f"Grading the notebooks in {work}/ against PyTorch, lesson by lesson "
+          "(each lesson with your exported code up to that lesson only).\n")
+    grades = grade_all(lessons, work, args.jobs)
+    print(table(grades))
+    if len(grades) == 1 and grades[0].lesson.pieces:
+        print(f"\nThe pieces you write in lesson {grades[0].lesson.number:02d}: "
+              + ", ".join(f"`{p}`" for p in grades[0].lesson.pieces))
+    print("\n" + summary(grades))
+    return 0 if all(g.ok for g in grades) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
