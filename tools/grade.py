@@ -77,12 +77,22 @@ def build_pieces(notebook: Path) -> list[str]:
     return names
 
 
+def _patched_class(node: ast.AST) -> str | None:
+    """`Value` for a function decorated with `@patch(Value)` (mylib.utils.patch)."""
+    for decorator in getattr(node, "decorator_list", []):
+        if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "patch" \
+                and decorator.args and isinstance(decorator.args[0], ast.Name):
+            return decorator.args[0].id
+    return None
+
+
 def _enclosing_function(tree: ast.AST, line: int, prefix: str = "") -> str | None:
-    """The qualified name of the innermost function defined around `line`."""
+    """The qualified name of the innermost function defined around `line` (`Value.__mul__`)."""
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
                 and node.lineno <= line <= (node.end_lineno or node.lineno):
-            name = f"{prefix}{node.name}"
+            owner = _patched_class(node)
+            name = f"{prefix}{owner + '.' if owner else ''}{node.name}"
             inner = _enclosing_function(node, line, name + ".")
             if inner:
                 return inner
