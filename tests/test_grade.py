@@ -129,6 +129,15 @@ def test_a_cell_that_does_not_parse_is_reported_not_raised(tmp_path):
     assert f"work/01_linear_model.ipynb, cell {number}: this exported cell does not parse" in failed.failure
 
 
+def test_a_framework_that_imports_torch_is_not_graded(tmp_path):
+    work, number = student_copy(tmp_path, lambda s: s.replace(
+        "    ### BEGIN SOLUTION\n    return apply_reduction(np.square",
+        "    ### BEGIN SOLUTION\n    import torch.nn.functional as F\n    return apply_reduction(np.square"))
+    failed = grade.prepare(LESSONS[0], work, tmp_path / "scratch")
+    assert isinstance(failed, grade.Grade)
+    assert f"your mylib imports torch (work/01_linear_model.ipynb, cell {number})" in failed.failure
+
+
 @pytest.mark.parametrize("args, message", [
     (["--work", "no-such-folder"], "no-such-folder/ has no lesson notebooks"),
     (["--work", "solutions", "--lesson", "00"], "lesson 00 has nothing to grade"),

@@ -85,9 +85,28 @@ def test_a_notebook_in_work_imports_the_students_mylib_after_use_mine(course):
     assert after.stdout.strip() == str(work / "mylib" / "m.py")
 
 
-def test_work_is_ignored_by_git_so_a_pull_never_touches_it():
-    ignored = subprocess.run(["git", "check-ignore", "-q", "work/05_scalar_autograd.ipynb"], cwd=ROOT)
-    assert ignored.returncode == 0, "work/ must be in .gitignore"
+def git(*args, cwd):
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+
+
+def test_a_git_pull_never_touches_the_students_work(tmp_path):
+    """The course's .gitignore keeps work/ out of git: an update of the lessons pulls cleanly."""
+    upstream, student = tmp_path / "upstream", tmp_path / "student"
+    git("init", "-q", "-b", "main", str(upstream), cwd=tmp_path)
+    (upstream / ".gitignore").write_text((ROOT / ".gitignore").read_text())
+    write_notebook(upstream / "lessons" / "01_a.ipynb", code("x = 1"))
+    git("add", "-A", cwd=upstream)
+    git("commit", "-qm", "course", cwd=upstream)
+    git("clone", "-q", str(upstream), str(student), cwd=tmp_path)
+    copied, _ = workspace.fill(student / "lessons", student / "work")
+    (student / "work" / "01_a.ipynb").write_text((student / "work" / "01_a.ipynb").read_text().replace("x = 1", "x = 42"))
+    write_notebook(upstream / "lessons" / "01_a.ipynb", code("x = 2  # the course was updated"))
+    git("commit", "-qam", "update", cwd=upstream)
+    git("pull", "-q", "--ff-only", cwd=student)
+    assert copied == ["01_a.ipynb"] and "x = 42" in (student / "work" / "01_a.ipynb").read_text()
+    assert git("status", "--porcelain", cwd=student).stdout == ""  # work/ is invisible to git
 
 
 def test_make_clean_keeps_work():

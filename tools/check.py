@@ -68,20 +68,25 @@ def clean_notebooks(root: Path) -> list[str]:
     return problems
 
 
+def torch_import_lines(code: str) -> list[int]:
+    """Line numbers of `code` that import torch (or a torch submodule)."""
+    lines = []
+    for node in ast.walk(ast.parse(code)):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        if any(n == "torch" or n.startswith("torch.") for n in names):
+            lines.append(node.lineno)
+    return lines
+
+
 def torch_imports(root: Path) -> list[str]:
     """mylib uses numpy only: any import of torch in mylib/ is a problem."""
-    problems = []
-    for path in sorted((root / "mylib").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            if any(n == "torch" or n.startswith("torch.") for n in names):
-                problems.append(f"mylib/{path.name}, line {node.lineno}: imports torch — mylib uses numpy "
-                                "only; move torch into a 'check against PyTorch' cell (not #| export)")
-    return problems
+    return [f"mylib/{path.name}, line {line}: imports torch — mylib uses numpy only; move torch into a "
+            "'check against PyTorch' cell (not #| export)"
+            for path in sorted((root / "mylib").glob("*.py")) for line in torch_import_lines(path.read_text())]
 
 
 CHECKS = (generated_mylib, generated_lessons, clean_notebooks, torch_imports)

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools import export
+from tools import check, export
 from tools.export import Span
 from tools.notebooks import (NotebookError, lesson_notebooks, lesson_number, read, solution_regions,
                              split_directives)
@@ -180,6 +180,12 @@ def prepare(lesson: Lesson, work: Path, scratch: Path) -> Grade | dict:
     except NotebookError as error:
         grade.failure = f"your notebook cannot be exported: {error}"
         return grade
+    for name, (_, spans) in modules.items():
+        for span in spans:
+            if check.torch_import_lines(span.part.code):
+                grade.failure = (f"your mylib imports torch ({span.part.notebook}, cell {span.part.cell}): "
+                                 "the framework is yours — write it with numpy; torch belongs in the check cells")
+                return grade
     (home / "mylib").mkdir(parents=True)
     for name, (text, _) in modules.items():
         (home / "mylib" / name).write_text(text)
