@@ -129,6 +129,15 @@ def _locate(frames: list[dict], package: Path, spans: dict[str, list[Span]]):
     return None
 
 
+def _function_name(frame: dict, span: Span) -> str:
+    """`Value.__mul__` for a method attached with @patch(Value), whose code object only knows `__mul__`."""
+    try:
+        found = _enclosing_function(ast.parse(span.part.code), frame["line"] - span.first + 1)
+    except SyntaxError:
+        found = None
+    return found if found and found.endswith(frame["function"].split(".")[-1]) else frame["function"]
+
+
 def _shorten(text: str, lines: int = 4) -> str:
     kept = [line.rstrip() for line in text.strip().splitlines() if line.strip()][:lines]
     return "\n".join(kept)
@@ -149,9 +158,10 @@ def describe(record: dict, package: Path, spans: dict[str, list[Span]]) -> str:
     if where:
         frame, span = where
         cell = f"{span.part.notebook}, cell {span.part.cell}"
+        name = _function_name(frame, span)
         if error["type"] == "NotImplementedError" and not error["message"]:
-            return f"`{frame['function']}` is not written yet ({cell} still raises NotImplementedError)"
-        said = f"your `{frame['function']}` ({cell}, line {_in_cell(span, frame['line'])}) raised " \
+            return f"`{name}` is not written yet ({cell} still raises NotImplementedError)"
+        said = f"your `{name}` ({cell}, line {_in_cell(span, frame['line'])}) raised " \
                f"{error['type']}: {_shorten(error['message'], 2)}"
     else:
         said = f"{error['type']}: {_shorten(error['message'])}" if error["type"] != "AssertionError" \

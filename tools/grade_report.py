@@ -46,7 +46,9 @@ class Reporter:
 
 def _failure(excinfo) -> dict:
     error = excinfo.value
-    frames = [{"path": str(entry.path), "line": entry.lineno + 1, "function": entry.frame.code.name}
+    # co_qualname (3.11+) names a method with its class: `BinaryCrossEntropy.forward`, not `forward`
+    frames = [{"path": str(entry.path), "line": entry.lineno + 1,
+               "function": getattr(entry.frame.code.raw, "co_qualname", entry.frame.code.name)}
               for entry in excinfo.traceback]
     return {"type": type(error).__name__, "message": str(error),
             "notes": [str(n) for n in getattr(error, "__notes__", [])], "frames": frames}
