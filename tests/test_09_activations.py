@@ -35,6 +35,19 @@ def shown(x: np.ndarray) -> str:
     return f"an input of shape {x.shape} ({x.dtype}){extremes}"
 
 
+def first_difference(got, expected: torch.Tensor, x: np.ndarray) -> str:
+    """Where an array result first differs from torch's, said with the input there ('' if nowhere)."""
+    got, want = np.asarray(getattr(got, "data", got)), expected.detach().numpy()
+    if got.shape != want.shape or got.shape != x.shape or got.size == 0:
+        return ""
+    tight = x.dtype == np.float64
+    differs = ~np.isclose(got, want, rtol=1e-7 if tight else 1.3e-6, atol=1e-9 if tight else 1e-5, equal_nan=True)
+    if not differs.any():
+        return ""
+    i = np.unravel_index(np.argmax(differs), differs.shape)
+    return f" (first difference at index {tuple(map(int, i))}, where x = {x[i]:g}: torch {want[i]:.6g}, yours {got[i]:.6g})"
+
+
 def assert_matches_torch(fn, torch_fn, x, what, torch_grad=None, seed=0, **tolerance):
     """Same output, input gradient (for a random upstream gradient dL/dy), shape and dtype as torch."""
     x = np.asarray(x)
@@ -43,14 +56,15 @@ def assert_matches_torch(fn, torch_fn, x, what, torch_grad=None, seed=0, **toler
     upstream = np.asarray(np.random.default_rng(seed).standard_normal(mine_y.shape)).astype(x.dtype)
     torch_x = torch.tensor(x, requires_grad=True)
     torch_y = torch_fn(torch_x)
-    assert_same(mine_y, torch_y, f"{what} on {shown(x)}", **tolerance)
+    assert_same(mine_y, torch_y, f"{what} on {shown(x)}{first_difference(mine_y, torch_y, x)}", **tolerance)
     mine_y.backward(upstream)
     if torch_grad is None:
         torch_y.backward(torch.tensor(upstream))
         expected_grad = torch_x.grad
     else:
         expected_grad = torch.tensor(upstream) * torch_grad(torch_x.detach())
-    assert_same(mine_x.grad, expected_grad, f"the gradient of {what} on {shown(x)}, for a random dL/dy", **tolerance)
+    assert_same(mine_x.grad, expected_grad, f"the gradient of {what} on {shown(x)}, for a random dL/dy"
+                f"{first_difference(mine_x.grad, expected_grad, x)}", **tolerance)
 
 
 # ---------------------------------------------------------------- build piece 1: _stable_sigmoid
@@ -61,8 +75,9 @@ def test_stable_sigmoid_equals_torch_sigmoid(dtype):
     z = np.concatenate([np.linspace(-30, 30, 61), np.random.default_rng(0).standard_normal(49) * 5]).astype(dtype)
     z = z.reshape(10, 11)
     tolerance = FLOAT32 if dtype == np.float32 else {}
-    assert_same(F._stable_sigmoid(z), torch.sigmoid(torch.from_numpy(z)),
-                f"_stable_sigmoid(z) on an array of shape (10, 11) ({dtype.__name__}) from -30 to 30", **tolerance)
+    got, expected = F._stable_sigmoid(z), torch.sigmoid(torch.from_numpy(z))
+    assert_same(got, expected, f"_stable_sigmoid(z) on an array of shape (10, 11) ({dtype.__name__}) from -30 to 30"
+                f"{first_difference(got, expected, z)}", **tolerance)
 
 
 @pytest.mark.parametrize("dtype, big", [(np.float64, 1e300), (np.float32, 1e30)])
@@ -72,8 +87,9 @@ def test_stable_sigmoid_never_overflows(dtype, big):
     with warnings.catch_warnings(), np.errstate(**RAISE_ON_OVERFLOW):
         warnings.simplefilter("error")
         got = F._stable_sigmoid(z)
-    assert_same(got, torch.sigmoid(torch.from_numpy(z)), f"_stable_sigmoid(z) at z = {z.tolist()} ({dtype.__name__})",
-                **(FLOAT32 if dtype == np.float32 else {}))
+    expected = torch.sigmoid(torch.from_numpy(z))
+    assert_same(got, expected, f"_stable_sigmoid(z) at z = {z.tolist()} ({dtype.__name__})"
+                f"{first_difference(got, expected, z)}", **(FLOAT32 if dtype == np.float32 else {}))
 
 
 def test_stable_sigmoid_of_a_0d_array():
@@ -83,14 +99,6 @@ def test_stable_sigmoid_of_a_0d_array():
 
 
 # ---------------------------------------------------------------- build piece 2: LeakyReLU
-
-@pytest.mark.parametrize("slope", [0.01, 0.2, -1.5, 0.0, 1.0])
-def test_leaky_relu_equals_torch(slope):
-    """leaky_relu(x, negative_slope) and its gradient equal torch's, at 0 and at ±1e4 too."""
-    x = np.concatenate([EXTREMES, np.random.default_rng(1).standard_normal(50) * 5])
-    assert_matches_torch(lambda t: F.leaky_relu(t, slope), lambda t: TF.leaky_relu(t, slope), x,
-                         f"leaky_relu(x, negative_slope={slope})")
-
 
 def test_relu_and_leaky_relu_gradients_at_zero_follow_torch():
     """At x = 0 the gradient of leaky_relu is negative_slope and that of relu is 0, as in torch."""
@@ -102,6 +110,14 @@ def test_relu_and_leaky_relu_gradients_at_zero_follow_torch():
     x.grad = None
     F.relu(x).sum().backward()
     np.testing.assert_array_equal(x.grad.data, 0, err_msg="the gradient of relu at x = 0 must be 0, as in torch")
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.2, -1.5, 0.0, 1.0])
+def test_leaky_relu_equals_torch(slope):
+    """leaky_relu(x, negative_slope) and its gradient equal torch's, at 0 and at ±1e4 too."""
+    x = np.concatenate([EXTREMES, np.random.default_rng(1).standard_normal(50) * 5])
+    assert_matches_torch(lambda t: F.leaky_relu(t, slope), lambda t: TF.leaky_relu(t, slope), x,
+                         f"leaky_relu(x, negative_slope={slope})")
 
 
 def test_leaky_relu_keeps_float32():
@@ -122,8 +138,9 @@ def test_log_softmax_core_equals_torch(axis):
     with warnings.catch_warnings(), np.errstate(**RAISE_ON_OVERFLOW):
         warnings.simplefilter("error")
         got = F._log_softmax(HUGE_ROWS, axis)
-    assert_same(got, TF.log_softmax(torch.from_numpy(HUGE_ROWS), axis),
-                f"_log_softmax(x, axis={axis}) on x = {HUGE_ROWS.tolist()}")
+    expected = TF.log_softmax(torch.from_numpy(HUGE_ROWS), axis)
+    assert_same(got, expected, f"_log_softmax(x, axis={axis}) on x = {HUGE_ROWS.tolist()}"
+                f"{first_difference(got, expected, HUGE_ROWS)}")
 
 
 def test_log_softmax_core_on_3d_and_0d_arrays():
