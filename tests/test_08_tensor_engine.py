@@ -1,0 +1,464 @@
+"""mylib.tensor as completed in lesson 08: matmul, reductions, shapes and indexing, accumulation,
+no_grad and detach, gradcheck, and seed 003's two-layer network — all against torch, in float64.
+
+`check_op` (tests/tensor_checks.py) runs the same expression in both libraries and compares the
+output and every input's gradient; `gradcheck` checks every op a second, independent way.
+"""
+import re
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+import mylib
+from mylib.tensor import Function, GradcheckError, MatMul, Sum, Tensor, gradcheck, no_grad
+from tests.compare import assert_same
+from tests.tensor_checks import RTOL, ATOL, check_op, make_inputs, torch_error
+
+examples = settings(max_examples=40)
+
+
+# ---- the build pieces, one by one ----
+
+@examples
+@given(n=st.integers(1, 5), k=st.integers(1, 5), m=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_matmul_backward_is_G_Bt_and_At_G(n, k, m, seed):
+    """MatMul.backward for two matrices, called directly, returns torch's dL/dA = G Bᵀ and dL/dB = Aᵀ G."""
+    a_np, b_np, grad = make_inputs([(n, k), (k, m), (n, m)], seed)
+    op = MatMul()
+    op(Tensor(a_np, requires_grad=True), Tensor(b_np, requires_grad=True))
+    got = op.backward(grad)
+    a_t, b_t = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    expected = torch.autograd.grad(a_t @ b_t, (a_t, b_t), torch.from_numpy(grad))
+    for name, mine, ref in zip("AB", got, expected):
+        assert_same(np.asarray(mine), ref, f"MatMul.backward: dL/d{name} for A {(n, k)} @ B {(k, m)}")
+
+
+def test_matmul_backward_skips_the_gradients_nobody_needs():
+    """MatMul.backward returns None for an input that does not require grad."""
+    a, b = Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.ones((3, 4)))
+    grads = (a @ b).grad_fn.backward(np.ones((2, 4)))
+    assert grads[1] is None, f"MatMul.backward: expected None for B (it does not require grad), got {grads[1]}"
+    grads = (b.T @ a.T).grad_fn.backward(np.ones((4, 2)))
+    assert grads[0] is None, f"MatMul.backward: expected None for A (it does not require grad), got {grads[0]}"
+
+
+@st.composite
+def shape_and_dim(draw, allow_tuple=True):
+    shape = draw(array_shapes(min_dims=1, max_dims=4, max_side=4))
+    dims = st.integers(-len(shape), len(shape) - 1)
+    dim = draw(st.one_of(st.none(), dims, st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True)
+                         .map(tuple)) if allow_tuple else dims)
+    return shape, dim, draw(st.booleans())
+
+
+@examples
+@given(case=shape_and_dim(), seed=st.integers(0, 2**16))
+def test_sum_backward_copies_the_gradient_back(case, seed):
+    """Sum.backward, called directly, returns torch's gradient of x.sum(dim, keepdim)."""
+    shape, dim, keepdim = case
+    x_np = make_inputs([shape], seed)[0]
+    x = Tensor(x_np, requires_grad=True)
+    out = x.sum(dim=dim, keepdim=keepdim)
+    grad = np.asarray(np.random.default_rng(seed).normal(size=out.shape))
+    got = out.grad_fn.backward(grad)
+    x_t = torch.tensor(x_np, requires_grad=True)
+    out_t = x_t.sum() if dim is None else x_t.sum(dim=dim, keepdim=keepdim)
+    expected = torch.autograd.grad(out_t, x_t, torch.from_numpy(grad).reshape(out_t.shape))[0]
+    assert isinstance(got, tuple) and len(got) == 1, f"Sum.backward must return a 1-tuple, got {type(got).__name__}"
+    assert_same(np.asarray(got[0]), expected, f"Sum.backward for x of shape {shape}, dim={dim}, keepdim={keepdim}")
+
+
+def test_numerical_jacobian_equals_torchs_jacobian():
+    """gradcheck's central differences give torch's exact Jacobian (to about 1e-9)."""
+    from mylib.tensor import _numerical_jacobian
+    fn = lambda a, b: (a @ b).tanh() * a.sum(dim=1)  # noqa: E731
+    a_np, b_np = make_inputs([(3, 4), (4,)], seed=3)
+    inputs = (Tensor(a_np, requires_grad=True), Tensor(b_np, requires_grad=True))
+    exact = torch.autograd.functional.jacobian(fn, (torch.from_numpy(a_np), torch.from_numpy(b_np)))
+    for i in (0, 1):
+        got = _numerical_jacobian(fn, inputs, 0, inputs[i], 3, 1e-6)
+        assert_same(got, exact[i].reshape(3, -1).T, f"the numerical Jacobian of (a @ b).tanh() * a.sum(dim=1) "
+                    f"with respect to input {i}", rtol=1e-6, atol=1e-8)
+    assert np.array_equal(inputs[0].data, a_np), "the central differences must restore x after perturbing it"
+
+
+def test_gradcheck_catches_a_wrong_backward():
+    """gradcheck raises GradcheckError naming the input when backward is wrong, True when it is right."""
+    class WrongSquare(Function):
+        def forward(self, x):
+            self.x = x
+            return x * x
+
+        def backward(self, grad):
+            return (grad * self.x,)  # forgot the factor 2
+
+    x, y = Tensor(np.array([1.0, 2.0])), Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    with pytest.raises(GradcheckError, match=r"output 0 with respect to input 1: max \|analytical - numerical\| = 1"):
+        gradcheck(lambda a, b: a + WrongSquare()(b), (x, y))
+    assert gradcheck(lambda a, b: a + WrongSquare()(b), (x, y), raise_exception=False) is False
+    assert gradcheck(lambda a, b: a + b * b, (x, y)) is True
+    with pytest.raises(ValueError, match="at least one input tensor to require gradient"):
+        gradcheck(lambda a: a * 2, [Tensor([1.0])])
+
+
+# ---- matmul ----
+
+@st.composite
+def matmul_shapes(draw):
+    n, k, m = (draw(st.integers(1, 5)) for _ in range(3))
+    batch = draw(mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3))
+    kind = draw(st.sampled_from(["matrix", "vector-left", "vector-right", "vector-both", "batched"]))
+    return {"matrix": ((n, k), (k, m)), "vector-left": ((k,), (k, m)), "vector-right": ((n, k), (k,)),
+            "vector-both": ((k,), (k,)),
+            "batched": (batch.input_shapes[0] + (n, k), batch.input_shapes[1] + (k, m))}[kind]
+
+
+@examples
+@given(shapes=matmul_shapes(), seed=st.integers(0, 2**16))
+def test_matmul(shapes, seed):
+    """a @ b for matrices, vectors and batched stacks: torch's values and gradients."""
+    check_op(lambda a, b: a @ b, make_inputs(shapes, seed), what="a @ b")
+
+
+def test_matmul_with_numpy_left_operand_and_mm():
+    """ndarray @ Tensor and Tensor.mm (seed 003's spelling) work as in torch."""
+    w = np.random.default_rng(3).normal(size=(5, 3))
+    check_op(lambda x: w @ x, make_inputs([(3, 2)]), torch_fn=lambda x: torch.from_numpy(w) @ x, what="w @ x")
+    check_op(lambda a, b: a.mm(b), make_inputs([(2, 3), (3, 4)]), what="a.mm(b)")
+    assert isinstance(np.ones((4, 2)) @ Tensor(np.ones((2, 3))), Tensor)
+
+
+# ---- reductions ----
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+@examples
+@given(case=shape_and_dim(), seed=st.integers(0, 2**16))
+def test_sum_and_mean(name, case, seed):
+    """x.sum(dim, keepdim) and x.mean(dim, keepdim): torch's values and gradients."""
+    shape, dim, keepdim = case
+    if dim is None and keepdim:
+        fn = lambda x: getattr(x, name)()  # noqa: E731  torch wants an explicit dim with keepdim
+    else:
+        fn = lambda x: getattr(x, name)(dim=dim, keepdim=keepdim)  # noqa: E731
+    check_op(fn, make_inputs([shape], seed), what=f"x.{name}(dim={dim}, keepdim={keepdim})")
+
+
+@examples
+@given(case=shape_and_dim(allow_tuple=False), seed=st.integers(0, 2**16))
+def test_max_along_dim_returns_values_and_indices(case, seed):
+    """x.max(dim) returns (values, indices) like torch; the gradient goes to the maxima."""
+    shape, dim, keepdim = case
+    check_op(lambda x: x.max(dim=dim, keepdim=keepdim), make_inputs([shape], seed),
+             what=f"x.max(dim={dim}, keepdim={keepdim})")
+
+
+@examples
+@given(shape=array_shapes(min_dims=0, max_dims=3, max_side=4), seed=st.integers(0, 2**16))
+def test_max_of_all_elements(shape, seed):
+    """x.max(): torch's value and gradient."""
+    check_op(lambda x: x.max(), make_inputs([shape], seed), what="x.max()")
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.sum(dim=0), lambda x: x.sum(dim=-1, keepdim=True), lambda x: x.mean(dim=0),
+    lambda x: x.mean(dim=(-1,)), lambda x: x.max(0), lambda x: x.max(dim=-1, keepdim=True),
+    lambda x: x.transpose(0, -1), lambda x: x.permute(()), lambda x: x.flatten(),
+])
+def test_dims_of_a_0d_tensor_like_torch(fn):
+    """torch lets a 0-d tensor use dim 0 and -1."""
+    check_op(fn, [np.array(2.5)], what="a reduction or reshape of a 0-d tensor")
+    assert Tensor(np.array(2.5)).argmax(0).data == torch.tensor(2.5).argmax(0).item()
+
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_empty_dim_tuple_reduces_everything_like_torch(name, keepdim):
+    """sum(dim=()) and mean(dim=()) reduce over every dimension, as in torch."""
+    check_op(lambda x: getattr(x, name)(dim=(), keepdim=keepdim), make_inputs([(2, 3)]),
+             what=f"x.{name}(dim=(), keepdim={keepdim})")
+
+
+def test_max_ties_like_torch():
+    """max() shares the gradient among ties; max(dim) sends it to the first maximum."""
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    check_op(lambda t: t.max(), [x], what="x.max() with ties")
+    check_op(lambda t: t.max(dim=1), [x], what="x.max(dim=1) with ties")
+    check_op(lambda t: t.max(dim=0, keepdim=True), [x], what="x.max(dim=0, keepdim=True) with ties")
+
+
+def test_mean_of_integers_is_refused_like_torch():
+    """mean() of an integer tensor is refused with torch's message."""
+    expected = torch_error(lambda: torch.tensor([1, 2]).mean())
+    with pytest.raises(RuntimeError, match=r"mean\(\): could not infer output dtype") as info:
+        Tensor([1, 2]).mean()
+    assert str(expected).split(" Got:")[0] in str(info.value)
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.mean(), lambda x: x.mean(dim=0)], ids=["all", "dim0"])
+def test_mean_of_nothing_is_nan_without_warnings(fn):
+    """The mean of an empty tensor is nan, silently, as in torch."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_op(fn, [np.zeros((0, 3))], what="the mean of an empty tensor")
+
+
+# ---- shapes and indexing ----
+
+SHAPE_OPS = {
+    "reshape": lambda x: x.reshape(4, -1),
+    "reshape_tuple": lambda x: x.reshape((2, 2, 6)),
+    "flatten": lambda x: x.flatten(1),
+    "T": lambda x: x[0].T,
+    "transpose": lambda x: x.transpose(0, 2),
+    "permute": lambda x: x.permute(2, 0, 1),
+    "permute_negative": lambda x: x.permute(-1, 0, 1),  # backward must invert the normalised order
+    "permute_tuple": lambda x: x.permute((2, -3, 1)),
+    "transpose_negative": lambda x: x.transpose(-1, 0),
+    "flatten_negative": lambda x: x.flatten(-2, -1),
+    "int": lambda x: x[1],
+    "slices": lambda x: x[:, 1:, ::2],
+    "none_and_negative_int": lambda x: x[1:, None, -1],
+    "ellipsis": lambda x: x[..., 0],
+    "int_array_with_repeats": lambda x: x[[0, 0, 1, 0]],
+    "two_int_arrays": lambda x: x[[0, 1, 1], [2, 0, 2]],
+    "mixed": lambda x: x[1:, [0, 0, 2], 1],
+}
+
+
+@pytest.mark.parametrize("name", SHAPE_OPS)
+def test_shape_ops_and_indexing(name):
+    """reshape, flatten, transpose, permute, .T and indexing: torch's values and gradients."""
+    check_op(SHAPE_OPS[name], make_inputs([(2, 3, 4)]), what=name)
+
+
+def test_boolean_mask_and_tensor_index():
+    """Indexing with a boolean mask or an integer Tensor, as in torch."""
+    x = make_inputs([(3, 4)])[0]
+    mask = x > 0
+    check_op(lambda t: t[Tensor(mask)] * 2, [x], torch_fn=lambda t: t[torch.from_numpy(mask)] * 2, what="x[mask] * 2")
+    rows = np.array([2, 0, 2])
+    check_op(lambda t: t[Tensor(rows)], [x], torch_fn=lambda t: t[torch.from_numpy(rows)], what="x[rows]")
+
+
+def test_log_softmax_picked_by_label_built_from_ops():
+    """A log-softmax picked at each row's label, built from ops, equals torch (lesson 14: cross-entropy)."""
+    logits, labels = make_inputs([(5, 4)])[0] * 10, np.array([0, 3, 3, 1, 2])
+
+    def cross_entropy(z):
+        z = z - z.max(dim=1, keepdim=True).values
+        log_p = z - z.exp().sum(dim=1, keepdim=True).log()
+        return -log_p[np.arange(5), labels].mean()
+
+    check_op(cross_entropy, [logits], what="-log_softmax(z)[rows, labels].mean()",
+             torch_fn=lambda z: torch.nn.functional.cross_entropy(z, torch.from_numpy(labels)))
+
+
+# ---- gradcheck: every op again, by finite differences ----
+
+GRADCHECK = [
+    (lambda a, b: a + b, [(2, 3), (3,)]), (lambda a, b: a - b, [(2, 1), (1, 3)]),
+    (lambda a, b: a * b, [(2, 3), (2, 3)]), (lambda a, b: a / (b.abs() + 1), [(3,), (2, 3)]),
+    (lambda a, b: (a.abs() + 1) ** b, [(2, 3), (3,)]), (lambda a: a ** 3, [(4,)]),
+    (lambda a, b: a @ b, [(2, 3), (3, 4)]), (lambda a, b: a @ b, [(3,), (2, 3, 2)]),
+    (lambda a: a.exp(), [(3,)]), (lambda a: (a.abs() + 0.5).log(), [(3,)]),
+    (lambda a: (a.abs() + 0.5).sqrt(), [(3,)]), (lambda a: (a + 0.1).abs(), [(3,)]),
+    (lambda a: (a + 0.05).relu(), [(3, 2)]), (lambda a: a.sigmoid(), [(3,)]), (lambda a: a.tanh(), [(3,)]),
+    (lambda a: a.clamp(min=-0.3, max=0.4), [(5,)]), (lambda a: -a, [(2,)]),
+    (lambda a: a.sum(dim=0), [(2, 3)]), (lambda a: a.mean(dim=(0, 2), keepdim=True), [(2, 3, 2)]),
+    (lambda a: a.max(), [(2, 3)]), (lambda a: a.max(dim=1).values, [(2, 3)]),
+    (lambda a: a.reshape(3, 2), [(2, 3)]), (lambda a: a.T, [(2, 3)]), (lambda a: a.transpose(0, 1), [(2, 3)]),
+    (lambda a: a.permute(2, 0, 1).flatten(1), [(2, 3, 2)]),
+    (lambda a: a[[0, 0, 1], 1:], [(2, 3)]), (lambda a: a.double() * 2, [(2,)]),
+]
+
+
+@pytest.mark.parametrize("fn, shapes", GRADCHECK)
+def test_gradcheck_every_op(fn, shapes):
+    """Every op's backward agrees with central differences (gradcheck)."""
+    inputs = [Tensor(a, requires_grad=True) for a in make_inputs(shapes, seed=5)]
+    assert gradcheck(fn, inputs) is True
+
+
+# ---- training: seed 003's two-layer network gives torch's losses step by step ----
+
+def test_two_layer_network_trains_like_torch():
+    """Seed 003's two-layer network (mm, clamp, pow, sum, no_grad updates) takes torch's 25 steps."""
+    rng = np.random.default_rng(0)
+    data, label = rng.normal(size=(23, 10)), rng.normal(size=(23, 10))
+    w1_init, w2_init = rng.normal(size=(10, 7)), rng.normal(size=(7, 10))
+    lr = 1e-3
+
+    def train(lib, tensor):
+        x, y = tensor(data), tensor(label)
+        w1, w2 = tensor(w1_init.copy()), tensor(w2_init.copy())
+        w1.requires_grad = w2.requires_grad = True
+        losses = []
+        for _ in range(25):
+            loss = (x.mm(w1).clamp(min=0).mm(w2) - y).pow(2).sum()
+            loss.backward()
+            losses.append(loss.item())
+            with lib.no_grad():
+                w1 -= lr * w1.grad
+                w2 -= lr * w2.grad
+                w1.grad.zero_()
+                w2.grad.zero_()
+        return np.array(losses), np.asarray(w1.detach().numpy())
+
+    ours, theirs = train(mylib, Tensor), train(torch, torch.tensor)
+    assert_same(ours[0], torch.from_numpy(theirs[0]), "the 25 training losses")
+    assert_same(ours[1], torch.from_numpy(theirs[1]), "w1 after 25 steps")
+    assert ours[0][-1] < 0.5 * ours[0][0]
+
+
+def test_seed_003_sigmoid_needs_a_scalar_or_a_gradient():
+    """backward() on seed 003's (23, 1) sigmoid output is refused; sum() or gradient= give torch's w1.grad."""
+    rng = np.random.default_rng(1)
+    data_np, w_np = rng.normal(size=(23, 10)), rng.normal(size=(10, 1))
+    data, w1 = Tensor(data_np), Tensor(w_np, requires_grad=True)
+    output = 1 / (1 + (-data.mm(w1)).exp())
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        output.backward()
+    output.backward(gradient=np.ones((23, 1)))
+    w_t = torch.tensor(w_np, requires_grad=True)
+    (1 / (1 + torch.exp(-torch.from_numpy(data_np).mm(w_t)))).sum().backward()
+    assert_same(w1.grad, w_t.grad, "w1.grad of the sigmoid neuron")
+
+
+# ---- dtypes: float32 stays float32 ----
+
+FLOAT32_EXPRESSIONS = {
+    "reductions": lambda x: x.sum(dim=1) + x.mean() + x.max(), "max(dim)": lambda x: x.max(dim=0).values,
+    "reshape, T, index": lambda x: x.reshape(-1).T[[0, 1, 1]], "matmul": lambda x: x @ x.transpose(0, 1),
+    "broadcast mean": lambda x: x[0] - x.mean(dim=0, keepdim=True),
+}
+
+
+@pytest.mark.parametrize("name", FLOAT32_EXPRESSIONS)
+def test_float32_stays_float32(name):
+    """Reductions, shapes and matmul keep a float32 tensor and its gradient float32."""
+    x = Tensor(np.random.default_rng(0).normal(size=(3, 3)).astype(np.float32), requires_grad=True)
+    out = FLOAT32_EXPRESSIONS[name](x)
+    assert out.dtype == np.float32, f"{name}: expected float32 (torch), got {out.dtype}"
+    out.sum().backward()
+    assert x.grad.dtype == np.float32, f"the gradient of {name}: expected float32 (torch), got {x.grad.dtype}"
+
+
+def test_float32_update_keeps_float32():
+    """w -= np.float64(0.1) * w.grad under no_grad keeps a float32 parameter float32."""
+    w = Tensor(np.ones((2, 2), dtype=np.float32), requires_grad=True)
+    (w * w).sum().backward()
+    with no_grad():
+        w -= np.float64(0.1) * w.grad
+    assert w.dtype == np.float32 and w.requires_grad
+
+
+# ---- accumulation, no_grad, detach, in place ----
+
+def test_tensor_basics():
+    """sum().item(), argmax, detach().numpy() and size() as in torch."""
+    t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    assert t.sum().item() == 21.0 and isinstance(t.sum().item(), float)
+    assert (t.argmax(dim=1).data == [2, 2]).all() and t.argmax().item() == 5
+    assert t.detach().numpy() is t.data
+    assert t.size() == (2, 3) and t.size(-1) == 3 and Tensor([1.0]).requires_grad_().requires_grad
+
+
+def test_gradients_accumulate_until_zeroed():
+    """backward adds into .grad until zero_() empties it."""
+    x = Tensor([2.0], requires_grad=True)
+    (x * x).backward()
+    (x * x).backward()
+    assert x.grad.item() == 8.0  # 4 + 4: backward adds, which is why training loops zero grads
+    x.grad.zero_()
+    (3 * x).backward()
+    assert x.grad.item() == 3.0
+
+
+def test_retain_grad_keeps_an_intermediate_gradient():
+    """retain_grad() keeps .grad of an intermediate tensor, as in torch."""
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    y.retain_grad()
+    y.backward(Tensor([1.0, 0.5, 0.0]))
+    assert x.grad.data.tolist() == [2.0, 2.0, 0.0] and y.grad.data.tolist() == [1.0, 0.5, 0.0]
+
+
+def test_no_grad_records_nothing_and_detach_leaves_the_graph():
+    """Under no_grad nothing requires grad; detach() shares the data outside the graph."""
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    with no_grad():
+        c = a * 2
+        assert not mylib.is_grad_enabled()
+    assert mylib.is_grad_enabled() and not c.requires_grad and c.grad_fn is None
+    d = a.detach()
+    assert not d.requires_grad and d.data is a.data
+
+    @no_grad()
+    def evaluate(t):
+        return t * 3
+    assert not evaluate(a).requires_grad and mylib.is_grad_enabled()
+    with no_grad():
+        y = (a * 2).sum()
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.backward()
+
+
+def test_inplace_rules():
+    """In-place updates of a leaf that requires grad need no_grad, as in torch."""
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad .* in-place"):
+        w -= 1
+    with pytest.raises(RuntimeError, match="in-place"):
+        w[0] = 5.0
+    with no_grad():
+        w[0] = 5.0
+        w *= 2
+        w /= 2
+        w += 1
+    assert w.data.tolist() == [6.0, 3.0] and w.requires_grad
+    total = Tensor(0.0)
+    total += (w * 1).sum()  # out of place: total joins the graph, as it would in torch
+    total.backward()
+    assert w.grad.data.tolist() == [1.0, 1.0]
+
+
+# ---- errors, like torch's ----
+
+def test_matmul_errors_name_the_shapes():
+    """a @ b with shapes that do not fit names both shapes and what is wrong."""
+    with pytest.raises(ValueError, match=r"shapes \(2, 3\) and \(4, 5\) cannot be multiplied \(3 columns vs 4 rows\)"):
+        Tensor(np.ones((2, 3))) @ Tensor(np.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"\(2, 3, 4\) and \(5, 4, 6\).*batch dimensions \(2,\) and \(5,\) cannot be broadcast"):
+        Tensor(np.ones((2, 3, 4))) @ Tensor(np.ones((5, 4, 6)))
+
+
+DIM_ERRORS = [
+    lambda x: x.transpose(0, 2), lambda x: x.transpose(-3, 1), lambda x: x.sum(2), lambda x: x.sum(dim=(0, -3)),
+    lambda x: x.mean(-3), lambda x: x.max(2), lambda x: x.argmax(dim=5), lambda x: x.permute(0, 2),
+    lambda x: x.flatten(0, 2), lambda x: x.size(2),
+]
+
+
+@pytest.mark.parametrize("fn", DIM_ERRORS)
+def test_dim_out_of_range_raises_torchs_index_error(fn):
+    """A dim out of range raises torch's IndexError, word for word."""
+    expected = torch_error(lambda: fn(torch.ones(2, 3, dtype=torch.float64)))
+    assert isinstance(expected, IndexError)
+    with pytest.raises(IndexError, match=f"^{re.escape(str(expected))}$"):
+        fn(Tensor(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.sum(dim=(0, 0)), lambda x: x.mean(dim=(1, -1)), lambda x: x.permute(0, 0), lambda x: x.permute(1),
+    lambda x: x.flatten(1, 0),
+])
+def test_bad_dim_lists_raise_like_torch(fn):
+    """A dim listed twice, or permute/flatten with bad dims, raise torch's exception type."""
+    expected = torch_error(lambda: fn(torch.ones(2, 3, dtype=torch.float64)))
+    with pytest.raises(type(expected)):
+        fn(Tensor(np.ones((2, 3))))
