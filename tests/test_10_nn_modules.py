@@ -1,4 +1,11 @@
-"""mylib.nn, mylib.nn.init and the losses of mylib.functional against PyTorch (float64)."""
+"""mylib.nn, mylib.nn.init and the losses of mylib.functional, as built in lesson 10, against PyTorch (float64).
+
+The tests of the four build pieces come first, in the lesson's order — `Module.__setattr__`,
+`Module.named_parameters`, `Linear`, `Sequential` — each testing only what it needs, so the first
+failure names the first piece that is missing or wrong. Then the given parts: the rest of `Module`,
+state_dict, activations, losses, init and seed 001's training run.
+"""
+import copy
 import math
 
 import numpy as np
@@ -11,18 +18,253 @@ import mylib.nn as nn
 from mylib import Tensor, no_grad
 from mylib import functional as F
 from mylib.nn import init
+from tests.compare import assert_same
 
 TIGHT = dict(rtol=1e-7, atol=1e-9)
 
 
-def close(ours, theirs):
-    """assert_close between a mylib Tensor/array and a torch tensor (dtype checked too)."""
-    ours = np.asarray(ours.data if isinstance(ours, Tensor) else ours)
-    torch.testing.assert_close(torch.from_numpy(ours.copy()), theirs.detach(), **TIGHT)
+def close(ours, theirs, what):
+    """assert_same for a mylib Tensor/array and a torch tensor (shape and dtype checked too)."""
+    assert_same(np.asarray(ours.data if isinstance(ours, Tensor) else ours), theirs, what)
 
 
 def copy_weights(ours: nn.Module, theirs: torch.nn.Module) -> None:
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+
+
+def names(pairs):
+    return [name for name, _ in pairs]
+
+
+# ---- Parameter (given) ----------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_parameter_is_a_tensor_requiring_grad_and_keeps_dtype(dtype):
+    """Parameter is a Tensor with requires_grad=True that keeps its dtype."""
+    p = nn.Parameter(np.ones((2, 3), dtype=dtype))
+    assert isinstance(p, Tensor) and p.requires_grad and p.dtype == dtype and p.shape == (2, 3)
+    assert not nn.Parameter(Tensor(np.ones(2)), requires_grad=False).requires_grad
+    assert type(p * 2) is Tensor  # results of ops are plain tensors, not parameters
+    assert repr(p).startswith("Parameter containing:")
+
+
+# ---- small models, built the same way in both libraries, without Linear or Sequential ----
+class Scale(nn.Module):
+    def __init__(self, values):
+        super().__init__()
+        self.weight = nn.Parameter(np.array(values, dtype=np.float64))
+        self.note = "not a parameter"
+
+    def forward(self, x):
+        return x * self.weight
+
+
+class TorchScale(torch.nn.Module):
+    def __init__(self, values):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.tensor(values, dtype=torch.float64))
+        self.note = "not a parameter"
+
+    def forward(self, x):
+        return x * self.weight
+
+
+class Pair(nn.Module):
+    """A child assigned before the module's own parameter, and a plain Tensor that is not registered."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = Scale([1.5, -2.0])
+        self.scale = nn.Parameter(np.array([3.0]))
+        self.cache = Tensor(np.zeros(2))
+
+    def forward(self, x):
+        return self.inner(x) * self.scale
+
+
+class TorchPair(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = TorchScale([1.5, -2.0])
+        self.scale = torch.nn.Parameter(torch.tensor([3.0], dtype=torch.float64))
+        self.cache = torch.zeros(2, dtype=torch.float64)
+
+    def forward(self, x):
+        return self.inner(x) * self.scale
+
+
+class Tree(nn.Module):
+    """Three levels, a child shared under two names, and an own parameter assigned last."""
+
+    def __init__(self):
+        super().__init__()
+        self.left = Pair()
+        self.right = Pair()
+        self.again = self.left.inner
+        self.offset = nn.Parameter(np.array([0.5, 0.25]))
+
+
+class TorchTree(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.left = TorchPair()
+        self.right = TorchPair()
+        self.again = self.left.inner
+        self.offset = torch.nn.Parameter(torch.tensor([0.5, 0.25], dtype=torch.float64))
+
+
+# ---- build piece 1: Module.__setattr__ -------------------------------------------------
+def test_assignment_registers_parameters_and_child_modules_as_torch_does():
+    """self.name = Parameter(…) registers a parameter, self.name = Module() a child, anything else stays a plain attribute."""
+    ours, theirs = Pair(), TorchPair()
+    for a, b, where in ((ours, theirs, "Pair()"), (ours.inner, theirs.inner, "Pair().inner")):
+        for registry in ("_parameters", "_modules"):
+            got, expected = list(getattr(a, registry)), list(getattr(b, registry))
+            assert got == expected, f"{where}.{registry}: expected {expected} (torch), got {got}"
+    assert ours.scale is ours._parameters["scale"] and ours.inner is ours._modules["inner"], \
+        "model.scale and model.inner must find the registered objects"
+    assert "cache" in vars(ours) and isinstance(ours.cache, Tensor), \
+        "a plain Tensor assigned as self.cache must stay an ordinary attribute (in vars(module))"
+    assert vars(ours.inner)["note"] == "not a parameter", "a string attribute must stay an ordinary attribute"
+    x = np.array([1.0, 3.0])
+    assert_same(ours(Tensor(x)), theirs(torch.from_numpy(x)), "Pair()(x) = x * inner.weight * scale for x = [1, 3]")
+
+
+def test_reassigning_a_parameter_or_a_child_keeps_one_entry_per_name():
+    """Assigning to a name again replaces the registered value in place; a name lives in one registry only."""
+    ours = Pair()
+    ours.scale = nn.Parameter(np.array([4.0]))
+    ours.inner = Scale([1.0, 1.0])
+    assert list(ours._parameters) == ["scale"] and list(ours._modules) == ["inner"], \
+        f"after re-assigning: _parameters {list(ours._parameters)}, _modules {list(ours._modules)}"
+    assert ours.scale.data[0] == 4.0 and ours.inner.weight.data[0] == 1.0
+    ours.cache = nn.Parameter(np.zeros(2))  # an ordinary attribute becomes a parameter
+    assert "cache" not in vars(ours) and list(ours._parameters) == ["scale", "cache"]
+    plain = nn.Module()
+    plain.number = 3
+    assert plain.number == 3 and "number" in vars(plain) and not plain._parameters and not plain._modules
+
+
+# ---- build piece 2: Module.named_parameters --------------------------------------------
+def test_named_parameters_gives_torchs_names_in_torchs_order():
+    """named_parameters() yields (dotted name, parameter): each module's own parameters first, then its children's."""
+    ours, theirs = Pair(), TorchPair()
+    got, expected = names(ours.named_parameters()), names(theirs.named_parameters())
+    assert got == expected, f"Pair().named_parameters(): expected {expected} (torch), got {got}"
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        assert_same(p, q, f"Pair().named_parameters(): the parameter called {name}")
+    assert names(ours.named_parameters(recurse=False)) == names(theirs.named_parameters(recurse=False)) == ["scale"]
+    assert [p.shape for p in ours.parameters()] == [(1,), (2,)]
+
+
+def test_named_parameters_of_a_tree_with_a_shared_child():
+    """A parameter shared by two parents is yielded once, unless remove_duplicate=False, as in torch."""
+    ours, theirs = Tree(), TorchTree()
+    for remove_duplicate in (True, False):
+        got = names(ours.named_parameters(remove_duplicate=remove_duplicate))
+        expected = names(theirs.named_parameters(remove_duplicate=remove_duplicate))
+        assert got == expected, \
+            f"Tree().named_parameters(remove_duplicate={remove_duplicate}): expected {expected} (torch), got {got}"
+    assert names(ours.named_parameters(prefix="model")) == names(theirs.named_parameters(prefix="model"))
+    assert len(list(ours.parameters())) == len({id(p) for p in ours.parameters()}) == 5
+    ours.left.scale = None  # declared but absent: skipped, like Linear(bias=False)'s bias
+    assert "left.scale" not in names(ours.named_parameters())
+
+
+# ---- build piece 3: Linear --------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3), (3,), (0, 3)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_values_and_gradients_for_any_leading_shape(shape, bias):
+    """Linear's output and gradients equal torch's (same weights) for inputs of shape (*, in_features)."""
+    theirs = torch.nn.Linear(3, 2, bias=bias).double()
+    ours = nn.Linear(3, 2, bias=bias, dtype=np.float64)
+    copy_weights(ours, theirs)
+    x = np.random.default_rng(1).standard_normal(shape)
+    x_ours, x_theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    what = f"Linear(3, 2, bias={bias}) on an input of shape {shape}"
+    out, tout = ours(x_ours), theirs(x_theirs)
+    close(out, tout, what)
+    g = np.random.default_rng(2).standard_normal(tout.shape)
+    out.backward(g)
+    tout.backward(torch.from_numpy(g))
+    close(x_ours.grad, x_theirs.grad, f"{what}: the gradient of the input")
+    close(ours.weight.grad, theirs.weight.grad, f"{what}: the gradient of the weight")
+    if bias:
+        close(ours.bias.grad, theirs.bias.grad, f"{what}: the gradient of the bias")
+
+
+def test_linear_shapes_dtype_and_default_initialisation():
+    """Linear(in, out) has weight (out, in) and bias (out,), float32, drawn from U(±1/sqrt(in)) like torch's."""
+    init.manual_seed(0)
+    layer = nn.Linear(300, 200)
+    assert layer.weight.shape == (200, 300) and layer.bias.shape == (200,)
+    assert layer.weight.dtype == layer.bias.dtype == np.float32
+    assert names(layer.named_parameters()) == ["weight", "bias"]
+    bound = 1 / math.sqrt(300)
+    for name, n in (("weight", 60_000), ("bias", 200)):
+        p = getattr(layer, name).data
+        assert np.abs(p).max() <= bound and np.abs(p).max() > 0.95 * bound, \
+            f"Linear(300, 200).{name}: expected values up to torch's bound 1/sqrt(300) = {bound:.5f}, " \
+            f"got max |{name}| = {np.abs(p).max():.5f}"
+        assert abs(p.std() - bound / math.sqrt(3)) < 5 * bound / math.sqrt(3) / math.sqrt(n), \
+            f"Linear(300, 200).{name}: expected std {bound / math.sqrt(3):.5f} (U(±bound)), got {p.std():.5f}"
+    torch_weight = torch.nn.Linear(300, 200).weight.detach().numpy()  # the same distribution
+    assert np.abs(torch_weight).max() <= bound and abs(torch_weight.std() - layer.weight.data.std()) < 0.02 * bound
+    assert layer.bias is not None and nn.Linear(2, 2, bias=False).bias is None
+    assert repr(nn.Linear(3, 2, bias=False)) == repr(torch.nn.Linear(3, 2, bias=False))
+    assert nn.Linear(0, 2).bias.shape == (2,)  # no inputs: bound 0, no error
+
+
+def test_linear_is_reproducible_with_manual_seed():
+    """init.manual_seed(s) makes the next Linear's weights reproducible."""
+    init.manual_seed(42)
+    a = nn.Linear(4, 3).state_dict()
+    init.manual_seed(42)
+    b = nn.Linear(4, 3).state_dict()
+    c = nn.Linear(4, 3).state_dict()
+    np.testing.assert_array_equal(a["weight"], b["weight"])
+    assert not np.array_equal(b["weight"], c["weight"])
+
+
+def test_linear_bad_input_errors_name_the_shapes_and_dtypes():
+    """Linear refuses a wrong last dimension, a mixed dtype, a non-Tensor and bad sizes, naming them."""
+    layer = nn.Linear(3, 2)
+    with pytest.raises(ValueError, match=r"Linear\(in_features=3, out_features=2\) expects input of shape "
+                                         r"\(\*, 3\), got \(4, 5\)"):
+        layer(Tensor(np.zeros((4, 5), dtype=np.float32)))
+    with pytest.raises(ValueError, match=r"got \(\)"):
+        layer(Tensor(np.float32(1.0)))
+    with pytest.raises(TypeError, match="input dtype float64 differs from weight dtype float32"):
+        layer(Tensor(np.zeros((4, 3))))
+    with pytest.raises(TypeError, match="must be a mylib Tensor, got ndarray"):
+        layer(np.zeros((4, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="in_features must be a non-negative int"):
+        nn.Linear(-1, 2)
+    with pytest.raises(ValueError, match="out_features must be a non-negative int"):
+        nn.Linear(2, 2.5)
+    with pytest.raises(TypeError, match="floating"):
+        nn.Linear(2, 2, dtype=np.int64)
+
+
+# ---- build piece 4: Sequential ----------------------------------------------------------
+def test_sequential_equals_torchs_sequential():
+    """Sequential names its children "0", "1", … and feeds each output to the next, as torch's Sequential."""
+    ours = nn.Sequential(nn.Linear(4, 6, dtype=np.float64), nn.Tanh(), nn.Linear(6, 3, dtype=np.float64),
+                         nn.ReLU(), nn.Linear(3, 2, dtype=np.float64))
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.Tanh(), torch.nn.Linear(6, 3), torch.nn.ReLU(),
+                                 torch.nn.Linear(3, 2)).double()
+    got, expected = names(ours.named_children()), names(theirs.named_children())
+    assert got == expected, f"Sequential's children: expected the names {expected} (torch), got {got}"
+    assert names(ours.named_parameters()) == names(theirs.named_parameters())
+    copy_weights(ours, theirs)
+    x = np.random.default_rng(3).standard_normal((5, 4))
+    x_ours, x_theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, tout = ours(x_ours), theirs(x_theirs)
+    close(out, tout, "Sequential(Linear, Tanh, Linear, ReLU, Linear) on 5 inputs")
+    out.sum().backward()
+    tout.sum().backward()
+    close(x_ours.grad, x_theirs.grad, "Sequential(Linear, Tanh, Linear, ReLU, Linear): the gradient of the input")
+    assert len(ours) == 5 and list(ours) == list(ours.children())
+    assert nn.Sequential()(5) == 5, "an empty Sequential returns its input"
 
 
 # ---- models built the same way in both libraries --------------------------------------
@@ -74,22 +316,9 @@ class TorchOuter(torch.nn.Module):
         self.bias = torch.nn.Parameter(torch.zeros(3))
 
 
-def names(pairs):
-    return [name for name, _ in pairs]
-
-
-# ---- Parameter ------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_parameter_is_a_tensor_requiring_grad_and_keeps_dtype(dtype):
-    p = nn.Parameter(np.ones((2, 3), dtype=dtype))
-    assert isinstance(p, Tensor) and p.requires_grad and p.dtype == dtype and p.shape == (2, 3)
-    assert not nn.Parameter(Tensor(np.ones(2)), requires_grad=False).requires_grad
-    assert type(p * 2) is Tensor  # results of ops are plain tensors, not parameters
-    assert repr(p).startswith("Parameter containing:")
-
-
 # ---- registration and walking the tree ------------------------------------------------
 def test_named_parameters_modules_and_state_dict_keys_equal_torchs():
+    """Deeper models (Sequential in Sequential, a shared layer) have torch's parameter, module and state_dict names."""
     for ours, theirs in ((Net(), TorchNet()), (Outer(), TorchOuter())):
         assert names(ours.named_parameters()) == names(theirs.named_parameters())
         assert names(ours.named_modules()) == names(theirs.named_modules())
@@ -102,6 +331,7 @@ def test_named_parameters_modules_and_state_dict_keys_equal_torchs():
 
 
 def test_own_parameters_come_before_the_childrens_and_shared_ones_appear_once():
+    """A shared layer's parameters appear once in parameters() but under every name in state_dict()."""
     outer = Outer()
     params = names(outer.named_parameters())
     assert params[0] == "bias" and "again.weight" not in params  # `again` is `first.0`
@@ -110,6 +340,7 @@ def test_own_parameters_come_before_the_childrens_and_shared_ones_appear_once():
 
 
 def test_attribute_assignment_registers_replaces_and_deletes():
+    """Assigning registers, re-assigning keeps the position, del removes, a missing name is an AttributeError."""
     m = nn.Module()
     m.a = nn.Parameter(np.zeros(1))
     m.child = nn.Linear(1, 1)
@@ -129,7 +360,7 @@ def test_attribute_assignment_registers_replaces_and_deletes():
 
 
 def test_in_place_updates_keep_parameter_order_and_deepcopy_keeps_everything():
-    import copy
+    """In-place updates keep the parameter order; copy.deepcopy copies every parameter."""
     net = Net()
     order = names(net.named_parameters())
     with no_grad():
@@ -145,6 +376,7 @@ def test_in_place_updates_keep_parameter_order_and_deepcopy_keeps_everything():
 
 
 def test_assigning_a_plain_tensor_to_a_parameter_name_or_before_init_is_an_error():
+    """A plain Tensor over a parameter, or a Parameter before super().__init__(), is refused; None is allowed."""
     layer = nn.Linear(3, 2)
     with pytest.raises(TypeError, match="cannot assign 'Tensor' as parameter 'weight'"):
         layer.weight = Tensor(np.zeros((2, 3)))
@@ -160,6 +392,7 @@ def test_assigning_a_plain_tensor_to_a_parameter_name_or_before_init_is_an_error
 
 
 def test_children_must_be_module_instances():
+    """A child must be a Module instance with a name without dots (the message says what is wrong)."""
     with pytest.raises(TypeError, match="did you forget the"):
         nn.Sequential(nn.Linear(2, 3), nn.ReLU)
     with pytest.raises(TypeError, match="mylib.nn.Module instance expected"):
@@ -169,6 +402,7 @@ def test_children_must_be_module_instances():
 
 
 def test_train_and_eval_reach_every_module():
+    """train() and eval() set the training flag on every module of the tree."""
     net = Outer()
     assert all(m.training for m in net.modules())
     assert net.eval() is net and not any(m.training for m in net.modules())
@@ -179,6 +413,7 @@ def test_train_and_eval_reach_every_module():
 
 
 def test_forward_is_required_and_call_passes_args_and_kwargs():
+    """module(*args, **kwargs) calls forward(*args, **kwargs); a Module without forward says so."""
     with pytest.raises(NotImplementedError, match=r'Module \[Module\] is missing the required "forward"'):
         nn.Module()(1)
 
@@ -190,6 +425,7 @@ def test_forward_is_required_and_call_passes_args_and_kwargs():
 
 
 def test_repr_matches_torchs():
+    """print(model) shows the tree exactly as torch prints it."""
     assert repr(Net().body) == repr(TorchNet().body)
     assert repr(Outer()) == repr(TorchOuter()).replace("TorchOuter", "Outer").replace("TorchNet", "Net")
     assert repr(nn.MSELoss(reduction="sum")) == repr(torch.nn.MSELoss(reduction="sum")) == "MSELoss()"
@@ -197,6 +433,7 @@ def test_repr_matches_torchs():
 
 # ---- outputs and gradients equal torch's ----------------------------------------------
 def test_same_weights_give_same_outputs_and_gradients():
+    """A nested model with torch's weights gives torch's loss and gradients."""
     torch.manual_seed(0)
     ours, theirs = Net(), TorchNet().double()
     copy_weights(ours, theirs)
@@ -208,14 +445,15 @@ def test_same_weights_give_same_outputs_and_gradients():
     torch_loss = torch.nn.MSELoss()(theirs(x_theirs), torch.from_numpy(y))
     loss.backward()
     torch_loss.backward()
-    close(loss, torch_loss)
-    close(x_ours.grad, x_theirs.grad)
+    close(loss, torch_loss, "MSELoss of Net with torch's weights on 7 inputs")
+    close(x_ours.grad, x_theirs.grad, "Net: the gradient of the input")
     torch_params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        close(p.grad, torch_params[name].grad)
+        close(p.grad, torch_params[name].grad, f"Net: the gradient of {name}")
 
 
 def test_zero_grad_sets_none_or_zeros():
+    """zero_grad() sets every .grad to None, or to zeros with set_to_none=False."""
     net = Net()
     net(Tensor(np.ones((2, 4)))).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
@@ -227,6 +465,7 @@ def test_zero_grad_sets_none_or_zeros():
 
 # ---- state_dict / load_state_dict -----------------------------------------------------
 def test_state_dict_round_trips_through_torch_and_is_a_copy():
+    """state_dict() loads into torch and back, and is a snapshot (a copy)."""
     init.manual_seed(3)
     ours, theirs = Outer(), TorchOuter().double()
     state = ours.state_dict()
@@ -245,6 +484,7 @@ def test_state_dict_round_trips_through_torch_and_is_a_copy():
 
 
 def test_load_state_dict_accepts_torch_tensors_and_mylib_tensors_and_keeps_dtype_and_identity():
+    """load_state_dict accepts torch and mylib tensors and copies in place, keeping each parameter's dtype."""
     layer = nn.Linear(3, 2)  # float32
     weight = layer.weight
     torch_layer = torch.nn.Linear(3, 2).double()
@@ -257,6 +497,7 @@ def test_load_state_dict_accepts_torch_tensors_and_mylib_tensors_and_keeps_dtype
 
 
 def test_load_state_dict_lists_missing_unexpected_and_mismatched_in_one_error_and_copies_nothing():
+    """load_state_dict reports missing, unexpected and mis-shaped keys in one RuntimeError and copies nothing."""
     net = Net()
     before = net.state_dict()
     bad = dict(before)
@@ -277,6 +518,7 @@ def test_load_state_dict_lists_missing_unexpected_and_mismatched_in_one_error_an
 
 
 def test_load_state_dict_non_strict_reports_keys_but_still_refuses_wrong_shapes():
+    """load_state_dict(strict=False) returns the skipped keys but still refuses a wrong shape."""
     net = Net()
     result = net.load_state_dict({"scale": np.array([2.0, 3.0]), "extra": np.zeros(1)}, strict=False)
     assert result.unexpected_keys == ["extra"] and "scale" not in result.missing_keys
@@ -288,76 +530,10 @@ def test_load_state_dict_non_strict_reports_keys_but_still_refuses_wrong_shapes(
         TorchNet().load_state_dict({"scale": torch.zeros(3)}, strict=False)
 
 
-# ---- Linear ---------------------------------------------------------------------------
-@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3), (3,), (0, 3)])
-@pytest.mark.parametrize("bias", [True, False])
-def test_linear_values_and_gradients_for_any_leading_shape(shape, bias):
-    theirs = torch.nn.Linear(3, 2, bias=bias).double()
-    ours = nn.Linear(3, 2, bias=bias, dtype=np.float64)
-    copy_weights(ours, theirs)
-    x = np.random.default_rng(1).standard_normal(shape)
-    x_ours, x_theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    out, tout = ours(x_ours), theirs(x_theirs)
-    assert out.shape == tuple(tout.shape) == shape[:-1] + (2,)
-    close(out, tout)
-    g = np.random.default_rng(2).standard_normal(tout.shape)
-    out.backward(g)
-    tout.backward(torch.from_numpy(g))
-    close(x_ours.grad, x_theirs.grad)
-    close(ours.weight.grad, theirs.weight.grad)
-    if bias:
-        close(ours.bias.grad, theirs.bias.grad)
-
-
-def test_linear_shapes_dtype_and_default_initialisation():
-    init.manual_seed(0)
-    layer = nn.Linear(300, 200)
-    assert layer.weight.shape == (200, 300) and layer.bias.shape == (200,)
-    assert layer.weight.dtype == layer.bias.dtype == np.float32
-    assert names(layer.named_parameters()) == ["weight", "bias"]
-    bound = 1 / math.sqrt(300)
-    for p, n in ((layer.weight.data, 60_000), (layer.bias.data, 200)):
-        assert np.abs(p).max() <= bound and np.abs(p).max() > 0.95 * bound
-        assert abs(p.std() - bound / math.sqrt(3)) < 5 * bound / math.sqrt(3) / math.sqrt(n)
-    torch_weight = torch.nn.Linear(300, 200).weight.detach().numpy()  # the same distribution
-    assert np.abs(torch_weight).max() <= bound and abs(torch_weight.std() - layer.weight.data.std()) < 0.02 * bound
-    assert layer.bias is not None and nn.Linear(2, 2, bias=False).bias is None
-    assert repr(nn.Linear(3, 2, bias=False)) == repr(torch.nn.Linear(3, 2, bias=False))
-    assert nn.Linear(0, 2).bias.shape == (2,)  # no inputs: bound 0, no error
-
-
-def test_linear_is_reproducible_with_manual_seed():
-    init.manual_seed(42)
-    a = nn.Linear(4, 3).state_dict()
-    init.manual_seed(42)
-    b = nn.Linear(4, 3).state_dict()
-    c = nn.Linear(4, 3).state_dict()
-    np.testing.assert_array_equal(a["weight"], b["weight"])
-    assert not np.array_equal(b["weight"], c["weight"])
-
-
-def test_linear_bad_input_errors_name_the_shapes_and_dtypes():
-    layer = nn.Linear(3, 2)
-    with pytest.raises(ValueError, match=r"Linear\(in_features=3, out_features=2\) expects input of shape "
-                                         r"\(\*, 3\), got \(4, 5\)"):
-        layer(Tensor(np.zeros((4, 5), dtype=np.float32)))
-    with pytest.raises(ValueError, match=r"got \(\)"):
-        layer(Tensor(np.float32(1.0)))
-    with pytest.raises(TypeError, match="input dtype float64 differs from weight dtype float32"):
-        layer(Tensor(np.zeros((4, 3))))
-    with pytest.raises(TypeError, match="must be a mylib Tensor, got ndarray"):
-        layer(np.zeros((4, 3), dtype=np.float32))
-    with pytest.raises(ValueError, match="in_features must be a non-negative int"):
-        nn.Linear(-1, 2)
-    with pytest.raises(ValueError, match="out_features must be a non-negative int"):
-        nn.Linear(2, 2.5)
-    with pytest.raises(TypeError, match="floating"):
-        nn.Linear(2, 2, dtype=np.int64)
-
-
-# ---- Sequential and activations -------------------------------------------------------
+# ---- Sequential's indexing (Under the hood) and the activation modules ---------------------
 @pytest.mark.parametrize("index", ["0", 1.0, None])
 def test_sequential_index_that_is_not_an_integer_is_a_type_error(index):
+    """Indexing a Sequential with something that is not an integer is a TypeError, as in torch."""
     seq = nn.Sequential(nn.ReLU(), nn.Tanh())
     with pytest.raises(TypeError, match=rf"^Sequential indices must be integers or slices, not {type(index).__name__}$"):
         seq[index]
@@ -367,6 +543,7 @@ def test_sequential_index_that_is_not_an_integer_is_a_type_error(index):
 
 
 def test_sequential_indexing_length_iteration_append_and_names():
+    """A Sequential can be indexed, sliced (keeping names), iterated and appended to; the dict form keeps its names."""
     layers = [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)]
     seq = nn.Sequential(*layers)
     assert len(seq) == 3 and list(seq) == layers
@@ -384,19 +561,20 @@ def test_sequential_indexing_length_iteration_append_and_names():
     assert nn.Sequential()(5) == 5
 
 
-ACTIVATIONS = [(nn.ReLU(), torch.nn.ReLU()), (nn.Sigmoid(), torch.nn.Sigmoid()), (nn.Tanh(), torch.nn.Tanh()),
-               (nn.LeakyReLU(), torch.nn.LeakyReLU()), (nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2))]
+ACTIVATIONS = [("ReLU", ()), ("Sigmoid", ()), ("Tanh", ()), ("LeakyReLU", ()), ("LeakyReLU", (0.2,))]
 
 
-@pytest.mark.parametrize("ours, theirs", ACTIVATIONS, ids=lambda m: repr(m))
-def test_activation_modules_values_and_gradients(ours, theirs):
+@pytest.mark.parametrize("name, args", ACTIVATIONS, ids=lambda value: str(value))
+def test_activation_modules_values_and_gradients(name, args):
+    """ReLU, Sigmoid, Tanh and LeakyReLU modules equal torch's, values and gradients."""
+    ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)  # built in the test, not at import
     x = np.random.default_rng(0).standard_normal((4, 5)) * 3
     x_ours, x_theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, tout = ours(x_ours), theirs(x_theirs)
-    close(out, tout)
+    close(out, tout, f"{ours!r} on a (4, 5) input")
     out.sum().backward()
     tout.sum().backward()
-    close(x_ours.grad, x_theirs.grad)
+    close(x_ours.grad, x_theirs.grad, f"{ours!r}: the gradient of the input")
     assert repr(ours) == repr(theirs) and list(ours.parameters()) == []
 
 
@@ -410,36 +588,42 @@ LOSSES = [(F.mse_loss, torch.nn.functional.mse_loss, nn.MSELoss, torch.nn.MSELos
 @settings(max_examples=40)
 @given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=3), seed=st.integers(0, 2**16))
 def test_loss_functions_values_and_gradients_of_input_and_target(ours, theirs, _, __, reduction, shape, seed):
+    """mse_loss and l1_loss equal torch's for every reduction, values and gradients of both inputs."""
     rng = np.random.default_rng(seed)
     x, y = rng.standard_normal(shape), rng.standard_normal(shape)
     xo, yo = Tensor(x, requires_grad=True), Tensor(y, requires_grad=True)
     xt, yt = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
     out, tout = ours(xo, yo, reduction=reduction), theirs(xt, yt, reduction=reduction)
     assert out.shape == tuple(tout.shape)
-    close(out, tout)
+    what = f"{ours.__name__}(reduction={reduction!r}) on inputs of shape {tuple(shape)}"
+    close(out, tout, what)
     g = rng.standard_normal(tout.shape)
     out.backward(g)
     tout.backward(torch.from_numpy(g))
-    close(xo.grad, xt.grad)
-    close(yo.grad, yt.grad)
+    close(xo.grad, xt.grad, f"{what}: the gradient of the input")
+    close(yo.grad, yt.grad, f"{what}: the gradient of the target")
 
 
 @pytest.mark.parametrize("_, __, ours, theirs", LOSSES, ids=["mse", "l1"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_loss_modules_equal_torchs(_, __, ours, theirs, reduction):
+    """MSELoss and L1Loss equal torch's modules for every reduction."""
     rng = np.random.default_rng(5)
     x, y = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
-    close(ours(reduction=reduction)(Tensor(x), Tensor(y)), theirs(reduction=reduction)(torch.from_numpy(x), torch.from_numpy(y)))
+    close(ours(reduction=reduction)(Tensor(x), Tensor(y)), theirs(reduction=reduction)(torch.from_numpy(x), torch.from_numpy(y)),
+          f"{ours.__name__}(reduction={reduction!r}) on (3, 2) inputs")
     assert ours().reduction == "mean" and ours(reduction).reduction == reduction
 
 
 def test_loss_float32_stays_float32():
+    """A float32 loss stays float32."""
     x, y = Tensor(np.ones(3, dtype=np.float32)), Tensor(np.zeros(3, dtype=np.float32))
     assert F.mse_loss(x, y).dtype == F.l1_loss(x, y, reduction="sum").dtype == np.float32
 
 
 @pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss])
 def test_loss_errors(loss):
+    """The losses refuse mismatched shapes, an unknown reduction and non-Tensors, naming the loss."""
     name = loss.__name__
     with pytest.raises(ValueError, match=rf"{name}\(\): target shape \(3,\) must equal input shape \(3, 1\)"):
         loss(Tensor(np.zeros((3, 1))), Tensor(np.zeros(3)))
@@ -450,6 +634,7 @@ def test_loss_errors(loss):
 
 
 def test_loss_modules_refuse_an_unknown_reduction_when_built():
+    """A loss module refuses an unknown reduction when it is built; size_average does not exist."""
     for loss in (nn.MSELoss, nn.L1Loss):
         with pytest.raises(ValueError, match="not a valid value for reduction"):
             loss(reduction="elementwise_mean")
@@ -458,6 +643,7 @@ def test_loss_modules_refuse_an_unknown_reduction_when_built():
 
 
 def test_functional_reuses_lesson_01_reduction_helpers_on_tensors():
+    """F's reduction helpers are lesson 01's, and they work on Tensors with gradients."""
     import mylib.manual as manual
 
     assert F.check_reduction is manual.check_reduction and F.apply_reduction is manual.apply_reduction
@@ -499,10 +685,12 @@ NONLINEARITIES = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "c
 
 @pytest.mark.parametrize("nonlinearity", NONLINEARITIES)
 def test_calculate_gain_equals_torchs(nonlinearity):
+    """init.calculate_gain equals torch's for every nonlinearity."""
     assert init.calculate_gain(nonlinearity) == pytest.approx(torch.nn.init.calculate_gain(nonlinearity), rel=1e-15)
 
 
 def test_calculate_gain_leaky_relu_param_and_errors():
+    """calculate_gain('leaky_relu', slope) equals torch's; a bad slope or an unknown name is refused."""
     for slope in (0, 0.2, 1, 3.5):
         assert init.calculate_gain("leaky_relu", slope) == torch.nn.init.calculate_gain("leaky_relu", slope)
     with pytest.raises(ValueError, match="not a valid number"):
@@ -513,11 +701,13 @@ def test_calculate_gain_leaky_relu_param_and_errors():
 
 @pytest.mark.parametrize("shape", [(3, 5), (7, 2, 3), (4, 3, 2, 5), (1, 1)])
 def test_fans_equal_torchs(shape):
+    """The fans of a weight (convolutions too) equal torch's."""
     assert init._calculate_fan_in_and_fan_out(Tensor(np.zeros(shape))) == \
         torch.nn.init._calculate_fan_in_and_fan_out(torch.zeros(shape))
 
 
 def test_fans_need_two_dimensions_and_a_valid_mode():
+    """Fans need at least 2 dimensions, and mode is 'fan_in' or 'fan_out'."""
     with pytest.raises(ValueError, match=r"fewer than 2 dimensions \(got shape \(5,\)\)"):
         init.xavier_uniform_(Tensor(np.zeros(5)))
     with pytest.raises(ValueError, match="Mode 'fan_avg' not supported"):
@@ -545,6 +735,7 @@ SCHEMES = [("xavier_uniform_", {}), ("xavier_uniform_", {"gain": 5 / 3}), ("xavi
 
 @pytest.mark.parametrize("name, kwargs", SCHEMES)
 def test_init_distributions_match_the_formulas_like_torchs(name, kwargs):
+    """Xavier and Kaiming draw from the distributions torch's do (std, bounds, shape)."""
     ours = getattr(init, name)(Tensor(np.zeros(SHAPE)), **kwargs, generator=np.random.default_rng(0)).data
     torch.manual_seed(0)
     theirs = getattr(torch.nn.init, name)(torch.zeros(SHAPE, dtype=torch.float64), **kwargs).numpy()
@@ -562,6 +753,7 @@ def test_init_distributions_match_the_formulas_like_torchs(name, kwargs):
 
 
 def test_uniform_normal_constant_zeros_ones():
+    """uniform_, normal_, constant_, zeros_ and ones_ fill in place with the right values."""
     rng = np.random.default_rng(0)
     t = Tensor(np.zeros((100, 1000), dtype=np.float32))
     assert init.uniform_(t, -2.0, 3.0, generator=rng) is t and t.dtype == np.float32
@@ -577,6 +769,7 @@ def test_uniform_normal_constant_zeros_ones():
 
 
 def test_init_fills_in_place_keeps_identity_and_dtype_and_builds_no_graph():
+    """init fills a parameter in place: same object, same dtype, still a leaf."""
     layer = nn.Linear(5, 4)
     weight, data = layer.weight, layer.weight.data
     init.xavier_normal_(layer.weight)
@@ -585,6 +778,7 @@ def test_init_fills_in_place_keeps_identity_and_dtype_and_builds_no_graph():
 
 
 def test_init_is_reproducible_with_a_generator_or_manual_seed_and_refuses_other_generators():
+    """A generator or init.manual_seed makes init reproducible; other generators are refused."""
     a = init.kaiming_uniform_(Tensor(np.zeros((4, 4))), generator=np.random.default_rng(7)).data
     b = init.kaiming_uniform_(Tensor(np.zeros((4, 4))), generator=np.random.default_rng(7)).data
     np.testing.assert_array_equal(a, b)
@@ -599,11 +793,13 @@ def test_init_is_reproducible_with_a_generator_or_manual_seed_and_refuses_other_
 
 
 def test_init_of_an_empty_tensor_is_a_no_op():
+    """Initialising an empty tensor does nothing, as in torch."""
     empty = Tensor(np.zeros((0, 3)))
     assert init.kaiming_uniform_(empty) is empty and init.kaiming_normal_(empty) is empty
 
 
 def test_mylib_nn_init_is_the_init_module():
+    """mylib.nn.init is the module mylib.init."""
     import mylib.init
     assert nn.init is mylib.init and nn.init.xavier_uniform_ is mylib.init.xavier_uniform_
 
@@ -630,6 +826,7 @@ class TorchLinearModel(torch.nn.Module):
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 @pytest.mark.parametrize("loss_name", ["MSELoss", "L1Loss"])
 def test_seed_001_training_run_equals_torch_loss_for_loss(reduction, loss_name):
+    """Seed 001's 100-epoch run equals torch's loss for loss, for MSE and L1 with 'sum' and 'mean'."""
     x, y = np.array([[1.0], [2.0], [3.0]]), np.array([[2.0], [4.0], [6.0]])
     init.manual_seed(0)
     model = LinearModel()
@@ -652,8 +849,9 @@ def test_seed_001_training_run_equals_torch_loss_for_loss(reduction, loss_name):
         optimizer.zero_grad()
         torch_loss.backward()
         optimizer.step()
-    torch.testing.assert_close(torch.tensor(losses), torch.tensor(torch_losses), **TIGHT)
+    assert_same(np.array(losses), torch.tensor(torch_losses, dtype=torch.float64),
+                f"the 100 losses of seed 001's run with {loss_name}(reduction={reduction!r})")
     for name, value in model.state_dict().items():
-        close(value, torch_model.state_dict()[name])
+        close(value, torch_model.state_dict()[name], f"{name} after 100 epochs with {loss_name}(reduction={reduction!r})")
     if loss_name == "MSELoss" and reduction == "sum":  # the seed's run converges towards w=2, b=0
         assert losses[-1] < 0.01 and abs(model(Tensor(np.array([[4.0]]))).item() - 8) < 0.2
