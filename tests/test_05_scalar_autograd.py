@@ -138,79 +138,6 @@ def test_a_retained_deep_graph_can_still_be_dropped():
     del v  # frees 100 000 nested nodes; must not overflow the C stack
 
 
-def test_gradients_accumulate_over_two_backward_calls_like_torch():
-    """Two backward() calls add up in the leaves' grad, as in torch."""
-    w, w_t = Value(1.5), torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
-    for _ in range(2):
-        ((w * 3.0 - 6.0) ** 2).backward()
-        ((w_t * 3.0 - 6.0) ** 2).backward()
-    assert_same(w.grad, w_t.grad, "w.grad after two backward() calls of (3w - 6)**2 at w = 1.5")
-    assert w.grad == 2 * (2 * 3 * (1.5 * 3 - 6))
-
-
-def test_retain_graph_accumulates_in_leaves_only_like_torch():
-    """With retain_graph, a second backward() doubles the leaves' grad; interior nodes hold one call's."""
-    x, x_t = Value(0.7), torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
-    h, h_t = x * x, x_t * x_t
-    h_t.retain_grad()
-    out, out_t = h.tanh() * x, h_t.tanh() * x_t
-    for _ in range(2):
-        out.backward(retain_graph=True)
-        out_t.backward(retain_graph=True)
-    assert_same(x.grad, x_t.grad, "x.grad after two backward(retain_graph=True) calls of tanh(x*x)*x")
-    single = Value(0.7)
-    ((single * single).tanh() * single).backward()
-    assert math.isclose(x.grad, 2 * single.grad), "two calls must give twice one call's gradient"
-    expected = (1 - math.tanh(0.49) ** 2) * 0.7
-    assert math.isclose(h.grad, expected), \
-        f"an interior node holds this call's gradient only: expected {expected}, got {h.grad}"
-
-
-def test_backward_on_a_leaf_adds_one_to_its_gradient():
-    """backward() on a leaf adds 1 to its grad each time, as in torch."""
-    x = Value(4.0)
-    x.backward()
-    x.backward()
-    assert x.grad == 2.0, f"two backward() calls on a leaf: expected grad 2 (1 each time), got {x.grad}"
-
-
-def test_backward_frees_the_graph():
-    """After backward() only the Values we hold survive: the graph is freed."""
-    gc.collect()
-    before = sum(type(o) is Value for o in gc.get_objects())
-    w = Value(0.8)
-    loss = ((w * 2.0 - 1.0).tanh() * 3.0) ** 2 + w.exp()
-    loss.backward()
-    alive = sum(type(o) is Value for o in gc.get_objects()) - before
-    assert alive == 2, f"only w and loss may survive backward() while we hold them; {alive} Values are alive"
-    assert loss._parents is None and w._parents == ()
-
-
-def test_a_backward_pass_leaves_no_garbage_for_the_cyclic_collector():
-    """No reference cycles: reference counting frees a whole graph after backward()."""
-    gc.collect()
-    gc.disable()
-    try:
-        w, b = Value(0.3), Value(-0.2)
-        loss = sum((x * w + b - y) * (x * w + b - y) for x, y in ((0.5, 1.0), (1.5, -1.0), (2.0, 0.5)))
-        loss.backward()
-        del loss
-        assert gc.collect() == 0
-    finally:
-        gc.enable()
-
-
-def test_a_second_backward_through_a_freed_graph_raises():
-    """A second backward() through a freed graph raises RuntimeError, as in torch."""
-    x = Value(2.0)
-    y = x * x
-    y.backward()
-    with pytest.raises(RuntimeError, match="freed by an earlier backward"):
-        y.backward()
-    with pytest.raises(RuntimeError, match="retain_graph=True"):
-        (y * 3.0).backward()  # a new graph built on a freed node cannot reach x either
-
-
 # ---------------------------------------------------------------- each operation against torch
 
 BINARY = {
@@ -324,6 +251,81 @@ def test_numpy_scalars_are_plain_constants():
     for out in (np.float64(3.0) * v, v * np.float32(0.1), np.int64(4) - v):
         assert isinstance(out, Value) and type(out.data) is float
     assert (v * np.float32(0.1)).data == 2.0 * float(np.float32(0.1))  # no rounding to float32
+
+
+# ---------------------------------------------------------------- accumulation and freeing the graph
+
+def test_gradients_accumulate_over_two_backward_calls_like_torch():
+    """Two backward() calls add up in the leaves' grad, as in torch."""
+    w, w_t = Value(1.5), torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    for _ in range(2):
+        ((w * 3.0 - 6.0) ** 2).backward()
+        ((w_t * 3.0 - 6.0) ** 2).backward()
+    assert_same(w.grad, w_t.grad, "w.grad after two backward() calls of (3w - 6)**2 at w = 1.5")
+    assert w.grad == 2 * (2 * 3 * (1.5 * 3 - 6))
+
+
+def test_retain_graph_accumulates_in_leaves_only_like_torch():
+    """With retain_graph, a second backward() doubles the leaves' grad; interior nodes hold one call's."""
+    x, x_t = Value(0.7), torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+    h, h_t = x * x, x_t * x_t
+    h_t.retain_grad()
+    out, out_t = h.tanh() * x, h_t.tanh() * x_t
+    for _ in range(2):
+        out.backward(retain_graph=True)
+        out_t.backward(retain_graph=True)
+    assert_same(x.grad, x_t.grad, "x.grad after two backward(retain_graph=True) calls of tanh(x*x)*x")
+    single = Value(0.7)
+    ((single * single).tanh() * single).backward()
+    assert math.isclose(x.grad, 2 * single.grad), "two calls must give twice one call's gradient"
+    expected = (1 - math.tanh(0.49) ** 2) * 0.7
+    assert math.isclose(h.grad, expected), \
+        f"an interior node holds this call's gradient only: expected {expected}, got {h.grad}"
+
+
+def test_backward_on_a_leaf_adds_one_to_its_gradient():
+    """backward() on a leaf adds 1 to its grad each time, as in torch."""
+    x = Value(4.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0, f"two backward() calls on a leaf: expected grad 2 (1 each time), got {x.grad}"
+
+
+def test_backward_frees_the_graph():
+    """After backward() only the Values we hold survive: the graph is freed."""
+    gc.collect()
+    before = sum(type(o) is Value for o in gc.get_objects())
+    w = Value(0.8)
+    loss = ((w * 2.0 - 1.0).tanh() * 3.0) ** 2 + w.exp()
+    loss.backward()
+    alive = sum(type(o) is Value for o in gc.get_objects()) - before
+    assert alive == 2, f"only w and loss may survive backward() while we hold them; {alive} Values are alive"
+    assert loss._parents is None and w._parents == ()
+
+
+def test_a_backward_pass_leaves_no_garbage_for_the_cyclic_collector():
+    """No reference cycles: reference counting frees a whole graph after backward()."""
+    gc.collect()
+    gc.disable()
+    try:
+        w, b = Value(0.3), Value(-0.2)
+        loss = sum((x * w + b - y) * (x * w + b - y) for x, y in ((0.5, 1.0), (1.5, -1.0), (2.0, 0.5)))
+        loss.backward()
+        del loss
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_a_second_backward_through_a_freed_graph_raises():
+    """A second backward() through a freed graph raises RuntimeError, as in torch."""
+    x = Value(2.0)
+    y = x * x
+    y.backward()
+    with pytest.raises(RuntimeError, match="freed by an earlier backward"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        (y * 3.0).backward()  # a new graph built on a freed node cannot reach x either
 
 
 # ---------------------------------------------------------------- errors
