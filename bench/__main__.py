@@ -2,7 +2,7 @@
 
 Targets (DESIGN.md §9): on the MNIST-sized MLP mylib takes at most 1.2× torch's time per
 epoch; on the digits-sized MLP mylib is faster than torch; the scalar engine trains lesson
-05's MLP in under 10 s. Exits with status 1 when a target is missed.
+06's MLP in under 10 s. Exits with status 1 when a target is missed.
 
 Every time is the best of several epochs after a warm-up (the least disturbed measurement);
 run it on an otherwise idle machine. The Makefile pins one BLAS/OpenMP thread per process.
@@ -36,7 +36,7 @@ def tensor_rows(examples: int, sizes: tuple[int, int, int], repeats: int, max_ra
 
 
 def scalar_row() -> dict:
-    """Lesson 05's scalar engine: seconds to train its MLP, against a limit in seconds."""
+    """The scalar engine: seconds to train lesson 06's MLP, against a limit in seconds."""
     result = scalar_mlp.measure()
     limit = result["target_seconds"]
     return {"name": result["name"], "seconds": result["seconds"], "ratio": None,

@@ -1,6 +1,6 @@
-"""Lesson 05's scalar engine: the time to train its 2-16-16-1 MLP on two moons (target: under 10 s).
+"""The scalar engine of lessons 05–06: the time to train lesson 06's 2-16-16-1 MLP on two moons (target: under 10 s).
 
-The training is the notebook's (solutions/05_scalar_autograd.ipynb, section 8) step for step: the same
+The training is the notebook's (solutions/06_scalar_networks.ipynb, section 4) step for step: the same
 data, seed, model, hinge loss, minibatches of 5, 30 epochs and learning-rate decay, so the time printed
 here is the time a student waits for that cell. It also checks that the run reaches 100% training
 accuracy, as the notebook does: a fast run that does not learn would be no result.
@@ -51,8 +51,8 @@ def measure() -> dict:
     accuracy = np.mean([(model(p)[0].data > 0) == (t > 0) for p, t in zip(points, targets)])
     if accuracy != 1.0:
         raise RuntimeError(f"the scalar MLP reached {accuracy:.0%} training accuracy, not 100%: "
-                           "the benchmark no longer runs lesson 05's training")
-    return {"name": "scalar engine: lesson 05 MLP training (CPU)", "seconds": seconds, "target_seconds": 10}
+                           "the benchmark no longer runs lesson 06's training")
+    return {"name": "scalar engine: lesson 06 MLP training (CPU)", "seconds": seconds, "target_seconds": 10}
 
 
 if __name__ == "__main__":
