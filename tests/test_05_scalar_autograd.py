@@ -68,6 +68,18 @@ def test_patch_attaches_a_method_and_keeps_the_previous_name():
     assert sum is builtins.sum, "a method called `sum` must not hide the builtin sum"
 
 
+def test_patch_refuses_the_names_a_module_itself_looks_up():
+    """@patch cannot attach __getattr__ or __dir__: bound at module level, they would hijack the module."""
+    class Box:
+        pass
+
+    with pytest.raises(TypeError, match="define Box.__getattr__ inside the class body"):
+        @patch(Box)
+        def __getattr__(self, name):
+            return 0
+    assert "__getattr__" not in vars(Box), "a refused method must not be attached"
+
+
 # ---------------------------------------------------------------- topological_sort and backward
 
 def test_topological_sort_puts_every_parent_first():
