@@ -16,6 +16,7 @@ import torch
 from tests.compare import assert_same
 
 STEPS = 20
+RTOL, ATOL = 1e-7, 1e-9
 L2 = 0.3
 
 _rng = np.random.default_rng(0)
@@ -94,8 +95,13 @@ def assert_same_path(mine: np.ndarray, theirs: np.ndarray, what: str, start: np.
     if np.all(mine == start) and np.any(theirs != start):
         raise AssertionError(f"{what}: the parameters never moved. Change `param` in place (`param -= ...`); "
                              "`param = param - ...` only rebinds a local name")
+    assert mine.shape == theirs.shape, f"{what}: expected parameters of shape {theirs.shape} (torch), got {mine.shape}"
     for step, (row, their_row) in enumerate(zip(mine, theirs), start=1):
-        assert_same(row, torch.from_numpy(their_row), f"{what}: the parameters after step {step}")
+        close = np.isclose(row, their_row, rtol=RTOL, atol=ATOL)  # torch.testing.assert_close's rule
+        if not close.all():
+            k = int(np.argmax(~close))
+            raise AssertionError(f"{what}: after step {step}, parameter value {k} (of {row.size}): expected "
+                                 f"{their_row[k]:.10g} (torch), got {row[k]:.10g}")
 
 
 def assert_same_state(my_optimizer, my_params, their_optimizer, their_params, what: str) -> None:
