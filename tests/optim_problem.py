@@ -1,0 +1,144 @@
+"""The problem on which tests/test_11_optimizers.py and tests/test_12_adaptive_optimizers.py run mylib's
+and torch's optimizers side by side, float64: a small tanh network on fixed random data.
+
+The loss has an L2 penalty. Without it, L-BFGS with a short history amplifies rounding so much that
+torch does not even agree with itself when the start moves by 1e-16 (lesson 12 shows it); with it,
+both stay within ~1e-13 of each other.
+
+mylib is imported inside the functions, never at import time: `make grade` grades several lessons
+in one process, each against its own mylib, while this module stays imported.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from tests.compare import assert_same
+
+STEPS = 20
+RTOL, ATOL = 1e-7, 1e-9
+L2 = 0.3
+
+_rng = np.random.default_rng(0)
+X, Y = _rng.normal(size=(8, 3)), _rng.normal(size=(8, 1))
+START = [_rng.normal(size=(3, 4)) * 0.5, _rng.normal(size=4) * 0.1, _rng.normal(size=(4, 1)) * 0.5, np.zeros(1)]
+START_FLAT = np.concatenate([v.ravel() for v in START])
+
+
+def call(name: str, options: dict) -> str:
+    """How the optimizer was made, e.g. "SGD(lr=0.1, momentum=0.9)"."""
+    return f"{name}({', '.join(f'{k}={v}' for k, v in options.items())})"
+
+
+def ids(cases) -> list[str]:
+    return [f"{name}-{'-'.join(f'{k}={v}' for k, v in options.items()) or 'defaults'}" for name, options, *_ in cases]
+
+
+def mylib_loss(params):
+    from mylib import Tensor
+    W1, b1, W2, b2 = params
+    out = (Tensor(X) @ W1 + b1).tanh() @ W2 + b2
+    return ((out - Tensor(Y)) ** 2).mean() + L2 * ((W1 ** 2).sum() + (W2 ** 2).sum())
+
+
+def torch_loss(params):
+    W1, b1, W2, b2 = params
+    out = torch.tanh(torch.tensor(X) @ W1 + b1) @ W2 + b2
+    return ((out - torch.tensor(Y)) ** 2).mean() + L2 * ((W1 ** 2).sum() + (W2 ** 2).sum())
+
+
+def make(name, options, params, framework):
+    """mylib's or torch's optimizer `name` (torch on its single-tensor path, the one mylib ports)."""
+    if framework == "torch":
+        extra = {} if name == "LBFGS" else {"foreach": False}
+        return getattr(torch.optim, name)(params, **options, **extra)
+    import mylib.optim
+    return getattr(mylib.optim, name)(params, **options)
+
+
+def new_params(framework, values=START):
+    if framework == "torch":
+        return [torch.tensor(v, requires_grad=True) for v in values]
+    from mylib import Tensor
+    return [Tensor(np.array(v), requires_grad=True) for v in values]
+
+
+def flat(params, framework) -> np.ndarray:
+    return np.concatenate([(p.detach().numpy() if framework == "torch" else p.data).ravel() for p in params])
+
+
+def train(optimizer, params, framework, steps):
+    """`steps` optimizer steps with a closure; the flat parameters after each."""
+    loss_fn = torch_loss if framework == "torch" else mylib_loss
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_fn(params)
+        loss.backward()
+        return loss
+
+    rows = []
+    for _ in range(steps):
+        optimizer.step(closure)
+        rows.append(flat(params, framework))
+    return np.array(rows)
+
+
+def run(name, options, framework, steps=STEPS):
+    params = new_params(framework)
+    optimizer = make(name, options, params, framework)
+    return train(optimizer, params, framework, steps), optimizer, params
+
+
+def assert_same_path(mine: np.ndarray, theirs: np.ndarray, what: str, start: np.ndarray = START_FLAT) -> None:
+    """mylib's parameters equal torch's after every step; a failure names the first step that differs."""
+    if np.all(mine == start) and np.any(theirs != start):
+        raise AssertionError(f"{what}: the parameters never moved. Change `param` in place (`param -= ...`); "
+                             "`param = param - ...` only rebinds a local name")
+    assert mine.shape == theirs.shape, f"{what}: expected parameters of shape {theirs.shape} (torch), got {mine.shape}"
+    for step, (row, their_row) in enumerate(zip(mine, theirs), start=1):
+        close = np.isclose(row, their_row, rtol=RTOL, atol=ATOL)  # torch.testing.assert_close's rule
+        if not close.all():
+            k = int(np.argmax(~close))
+            raise AssertionError(f"{what}: after step {step}, parameter value {k} (of {row.size}): expected "
+                                 f"{their_row[k]:.10g} (torch), got {row[k]:.10g}")
+
+
+def assert_same_state(my_optimizer, my_params, their_optimizer, their_params, what: str) -> None:
+    """Every number torch keeps in its state (buffers, averages, step counts, …) equals mylib's."""
+    for i, (p, q) in enumerate(zip(my_params, their_params)):
+        for key, value in their_optimizer.state[q].items():
+            if isinstance(value, (torch.Tensor, int, float)):
+                assert key in my_optimizer.state[p], f"{what}: state of parameter {i} has no {key!r} (torch has)"
+                expected = torch.as_tensor(value, dtype=torch.float64)
+                assert_same(np.asarray(my_optimizer.state[p][key], dtype=np.float64).reshape(expected.shape),
+                            expected, f"{what}: state[{key!r}] of parameter {i}")
+
+
+def set_gradients(params, grads, framework) -> None:
+    """Give each parameter a gradient by hand (no backward needed)."""
+    if framework == "torch":
+        for p, g in zip(params, grads):
+            p.grad = torch.tensor(g)
+    else:
+        from mylib import Tensor
+        for p, g in zip(params, grads):
+            p.grad = Tensor(np.array(g))
+
+
+def steps_on_given_gradients(name, options, framework, gradients) -> np.ndarray:
+    """One step per entry of `gradients` (a list of per-parameter gradient lists); flat parameters after each."""
+    params = new_params(framework, START[:2])
+    optimizer = make(name, options, params, framework)
+    rows = []
+    for grads in gradients:
+        set_gradients(params, grads, framework)
+        optimizer.step()
+        rows.append(flat(params, framework))
+    return np.array(rows)
+
+
+def gradient_sequence(steps: int = 5, seed: int = 1):
+    """Gradients for START[:2] (shapes (3, 4) and (4,)) that change from step to step."""
+    rng = np.random.default_rng(seed)
+    return [[rng.normal(size=(3, 4)), rng.normal(size=4)] for _ in range(steps)]
