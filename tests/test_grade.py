@@ -122,6 +122,13 @@ def test_an_error_in_the_students_code_names_the_function_and_cell(tmp_path):
     assert "with test_x(" in said and "shape=(2,)" in said
 
 
+def test_an_assertion_message_is_shown_without_pytests_introspection():
+    record = {"test": "test_x", "doc": "", "outcome": "failed", "when": "call",
+              "error": {"type": "AssertionError", "message": "backward must add with +=, got 1.0\nassert False\n"
+                        " +  where False = all(<generator object>)", "notes": [], "frames": []}}
+    assert grade.describe(record, ROOT, {}) == "x: backward must add with +=, got 1.0"
+
+
 def test_a_cell_that_does_not_parse_is_reported_not_raised(tmp_path):
     work, number = student_copy(tmp_path, lambda s: s.replace("def mse_loss(", "def mse_loss(("))
     failed = grade.prepare(LESSONS[0], work, tmp_path / "scratch")

@@ -143,6 +143,13 @@ def _shorten(text: str, lines: int = 4) -> str:
     return "\n".join(kept)
 
 
+def _without_introspection(message: str) -> str:
+    """An assertion's own message, without pytest's `assert …` / `+ where …` lines after it."""
+    lines = message.splitlines()
+    cut = next((i for i, line in enumerate(lines) if i > 0 and line.startswith("assert ")), len(lines))
+    return "\n".join(lines[:cut])
+
+
 def _test_name(record: dict) -> str:
     return record["doc"] or re.sub(r"^test_", "", record["test"]).replace("_", " ")
 
@@ -163,9 +170,10 @@ def describe(record: dict, package: Path, spans: dict[str, list[Span]]) -> str:
             return f"`{name}` is not written yet ({cell} still raises NotImplementedError)"
         said = f"your `{name}` ({cell}, line {_in_cell(span, frame['line'])}) raised " \
                f"{error['type']}: {_shorten(error['message'], 2)}"
+    elif error["type"] == "AssertionError":
+        said = _shorten(_without_introspection(error["message"])) or "an assertion failed"
     else:
-        said = f"{error['type']}: {_shorten(error['message'])}" if error["type"] != "AssertionError" \
-            else _shorten(error["message"]) or "an assertion failed"
+        said = f"{error['type']}: {_shorten(error['message'])}"
     said = f"{_test_name(record).rstrip('.')}: {said}"
     if example:
         said += "\n" + _shorten(example.replace("Falsifying example: ", "with "), 6)
