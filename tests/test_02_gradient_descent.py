@@ -24,7 +24,7 @@ def test_mse_grad_w_matches_autograd(n, seed):
     x, y, w = rng.normal(size=n), rng.normal(size=n), rng.normal()
     w_t = t64(w, grad=True)
     F.mse_loss(t64(x) * w_t, t64(y)).backward()
-    assert_same(mse_grad_w(x, y, w), w_t.grad, f"mse_grad_w(x, y, w={w:.4g}) on {n} random points")
+    assert_same(mse_grad_w(x, y, w), w_t.grad, f"mse_grad_w(x, y, w={w:.4g}) on {n} random point{'s' * (n != 1)}")
 
 
 def test_mse_grad_w_on_the_seed_data():
@@ -46,7 +46,7 @@ def test_partials_match_autograd(loss, grad_k, grad_b, n, seed):
     k_t, b_t = t64(k, True), t64(b, True)
     loss(k_t * t64(x) + b_t, t64(y)).backward()
     y_hat = k * x + b
-    where = f"at k={k:.4g}, b={b:.4g} on {n} random points"
+    where = f"at k={k:.4g}, b={b:.4g} on {n} random point{'s' * (n != 1)}"
     assert_same(grad_k(x, y, y_hat), k_t.grad, f"{grad_k.__name__}(x, y, y_hat) {where}")
     assert_same(grad_b(y, y_hat), b_t.grad, f"{grad_b.__name__}(y, y_hat) {where}")
 
