@@ -147,12 +147,17 @@ def test_a_framework_that_imports_torch_is_not_graded(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--work", "no-such-folder"], "no-such-folder/ has no lesson notebooks"),
-    (["--work", "solutions", "--lesson", "00"], "lesson 00 has nothing to grade"),
+    (["--work", "solutions", "--lesson", "42"], "there is no lesson 42"),
     (["--work", "solutions", "--lesson", "six"], "Give a lesson number"),
 ])
 def test_bad_requests_get_a_sentence_not_a_traceback(args, message):
     run = run_grade(*args)
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_lesson_00_has_nothing_to_grade_and_says_so():
+    run = run_grade("--work", "solutions", "--lesson", "00")
+    assert run.returncode == 0 and "saves nothing to mylib, so there is nothing to grade" in run.stdout
 
 
 def test_the_worker_refuses_to_grade_the_wrong_mylib(tmp_path):
