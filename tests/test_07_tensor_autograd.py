@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import mylib
-from mylib.tensor import Div, Function, Mul, Tensor, sum_to
+from mylib.tensor import Div, Function, Mul, Tensor, _stable_sigmoid, sum_to
 from tests.compare import assert_same
 from tests.tensor_checks import check_op, make_inputs, torch_error
 
@@ -70,6 +70,33 @@ def test_backward_skips_the_gradients_nobody_needs(op):
     assert grads[1] is None, f"{op.__name__}.backward: expected None for b (it does not require grad), got {grads[1]}"
     grads = op()(b, a).grad_fn.backward(np.ones(2))
     assert grads[0] is None, f"{op.__name__}.backward: expected None for a (it does not require grad), got {grads[0]}"
+
+
+@pytest.mark.parametrize("dtype, b", [(np.float64, [1e300, -1e300]), (np.float32, [1e20, -1e30])])
+def test_div_backward_never_forms_b_squared(dtype, b):
+    """Div.backward computes dL/db as -(g/b)·a/b, never b² (which overflows where the gradient is tiny)."""
+    a_np, b_np = np.array([1.0, 3.0], dtype=dtype), np.array(b, dtype=dtype)
+    f = Div()
+    f(Tensor(a_np, requires_grad=True), Tensor(b_np, requires_grad=True))
+    with np.errstate(over="raise"):  # b * b or b ** 2 overflows here: FloatingPointError
+        got = f.backward(np.ones(2, dtype=dtype))
+    a_t, b_t = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    expected = torch.autograd.grad(a_t / b_t, (a_t, b_t), torch.ones(2, dtype=a_t.dtype))
+    for name, mine, ref in zip("ab", got, expected):
+        assert_same(np.asarray(mine), ref, f"Div.backward: dL/d{name} for a = {a_np.tolist()}, b = {b} ({dtype.__name__})",
+                    **({} if dtype == np.float64 else {"rtol": 1.3e-6, "atol": 1e-5}))
+
+
+def test_backward_leaves_the_callers_gradient_alone():
+    """run_backward adds gradients with +, not +=: the gradient you pass to backward() is not changed."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    d = x * 2
+    c = d + d / 2  # Add hands its gradient on unchanged: d's first share is the caller's array itself
+    gradient = np.ones(2)
+    c.backward(gradient)
+    assert gradient.tolist() == [1.0, 1.0], f"backward() changed the caller's gradient to {gradient.tolist()}: " \
+                                            "add gradients with +, not +="
+    assert_same(x.grad, torch.tensor([3.0, 3.0], dtype=torch.float64), "d(c)/dx of c = d + d / 2 with d = 2x")
 
 
 def test_backward_adds_the_gradients_of_a_tensor_used_twice():
@@ -282,6 +309,23 @@ def test_sigmoid_is_finite_and_warning_free_at_extremes():
         warnings.simplefilter("error")
         check_op(lambda t: t.sigmoid(), [x], what="sigmoid")
         check_op(lambda t: t.sigmoid(), [x.astype(np.float32)], what="sigmoid in float32")
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float64, 1e300), (np.float32, 1e30)])
+def test_stable_sigmoid_never_overflows(dtype, big):
+    """_stable_sigmoid (Sigmoid's forward) is torch's sigmoid and warning-free at ±1e300: it never computes e^(large)."""
+    z = np.array([-big, -1e4, -710, -100, -40, -30, -2.5, 0, 2.5, 30, 40, 100, 710, 1e4, big], dtype=dtype)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        got = _stable_sigmoid(z)
+    assert_same(got, torch.sigmoid(torch.from_numpy(z)), f"_stable_sigmoid(z) at z = {z.tolist()} ({dtype.__name__})",
+                **({} if dtype == np.float64 else {"rtol": 1.3e-6, "atol": 1e-5}))
+
+
+def test_stable_sigmoid_of_a_0d_array():
+    """_stable_sigmoid keeps the shape of a 0-d array."""
+    assert_same(_stable_sigmoid(np.array(-2.0)), torch.sigmoid(torch.tensor(-2.0, dtype=torch.float64)),
+                "_stable_sigmoid(np.array(-2.0))")
 
 
 def test_casts_send_the_gradient_back_in_the_original_dtype():

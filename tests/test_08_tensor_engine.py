@@ -79,11 +79,13 @@ def test_numerical_jacobian_equals_torchs_jacobian():
     a_np, b_np = make_inputs([(3, 4), (4,)], seed=3)
     inputs = (Tensor(a_np, requires_grad=True), Tensor(b_np, requires_grad=True))
     exact = torch.autograd.functional.jacobian(fn, (torch.from_numpy(a_np), torch.from_numpy(b_np)))
-    for i in (0, 1):
+    for i, original in enumerate((a_np, b_np)):
         got = _numerical_jacobian(fn, inputs, 0, inputs[i], 3, 1e-6)
+        changed = np.flatnonzero(inputs[i].data.ravel() != original.ravel())
+        assert not changed.size, (f"after _numerical_jacobian, input {i} differs from what it was at element "
+                                  f"{changed[0]}: restore each element (flat[j] = saved) after perturbing it")
         assert_same(got, exact[i].reshape(3, -1).T, f"the numerical Jacobian of (a @ b).tanh() * a.sum(dim=1) "
                     f"with respect to input {i}", rtol=1e-6, atol=1e-8)
-    assert np.array_equal(inputs[0].data, a_np), "the central differences must restore x after perturbing it"
 
 
 def test_gradcheck_catches_a_wrong_backward():
@@ -133,6 +135,14 @@ def test_matmul_with_numpy_left_operand_and_mm():
 
 
 # ---- reductions ----
+
+def test_an_intermediate_used_twice_through_sums():
+    """A tensor used twice through sum() gets both gradients (sum's gradient is a read-only view: add with +)."""
+    check_op(lambda x: (lambda d: d.sum() + (d * 3).sum())(x * 2), make_inputs([(2, 3)]),
+             what="d.sum() + (d * 3).sum() with d = x * 2")
+    check_op(lambda x: (lambda d: (d * 3).sum(dim=0).sum() + d.mean())(x * 2), make_inputs([(2, 3)]),
+             what="(d * 3).sum(dim=0).sum() + d.mean() with d = x * 2")
+
 
 @pytest.mark.parametrize("name", ["sum", "mean"])
 @examples

@@ -1,7 +1,7 @@
 """mylib.functional (lesson 09) against PyTorch.
 
-First the pieces you write — `_stable_sigmoid`, `LeakyReLU`, `_log_softmax`, the backward of
-`Softmax` and `LogSoftmax` — then every activation and its gradient against torch's
+First the pieces you write — `LeakyReLU`, `_log_softmax`, the backward of `Softmax` and
+`LogSoftmax` — then every activation and its gradient against torch's
 (`torch.nn.functional`, `torch.special`, or the torch composition / closed-form derivative of the
 formula where torch has no such function), in float64 with rtol=1e-7, atol=1e-9, on extreme
 inputs and on hypothesis-generated shapes; float32 stays float32; nothing overflows or warns at
@@ -67,38 +67,7 @@ def assert_matches_torch(fn, torch_fn, x, what, torch_grad=None, seed=0, **toler
                 f"{first_difference(mine_x.grad, expected_grad, x)}", **tolerance)
 
 
-# ---------------------------------------------------------------- build piece 1: _stable_sigmoid
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_stable_sigmoid_equals_torch_sigmoid(dtype):
-    """_stable_sigmoid(z) equals torch.sigmoid(z) on moderate values (between -30 and 30)."""
-    z = np.concatenate([np.linspace(-30, 30, 61), np.random.default_rng(0).standard_normal(49) * 5]).astype(dtype)
-    z = z.reshape(10, 11)
-    tolerance = FLOAT32 if dtype == np.float32 else {}
-    got, expected = F._stable_sigmoid(z), torch.sigmoid(torch.from_numpy(z))
-    assert_same(got, expected, f"_stable_sigmoid(z) on an array of shape (10, 11) ({dtype.__name__}) from -30 to 30"
-                f"{first_difference(got, expected, z)}", **tolerance)
-
-
-@pytest.mark.parametrize("dtype, big", [(np.float64, 1e300), (np.float32, 1e30)])
-def test_stable_sigmoid_never_overflows(dtype, big):
-    """_stable_sigmoid is right and warning-free for huge inputs (±710, ±1e4, ±1e300): it never computes e^(large)."""
-    z = np.array([-big, -1e4, -710, -100, -40, 0, 40, 100, 710, 1e4, big], dtype=dtype)
-    with warnings.catch_warnings(), np.errstate(**RAISE_ON_OVERFLOW):
-        warnings.simplefilter("error")
-        got = F._stable_sigmoid(z)
-    expected = torch.sigmoid(torch.from_numpy(z))
-    assert_same(got, expected, f"_stable_sigmoid(z) at z = {z.tolist()} ({dtype.__name__})"
-                f"{first_difference(got, expected, z)}", **(FLOAT32 if dtype == np.float32 else {}))
-
-
-def test_stable_sigmoid_of_a_0d_array():
-    """_stable_sigmoid keeps the shape of a 0-d array."""
-    assert_same(F._stable_sigmoid(np.array(-2.0)), torch.sigmoid(torch.tensor(-2.0, dtype=torch.float64)),
-                "_stable_sigmoid(np.array(-2.0))")
-
-
-# ---------------------------------------------------------------- build piece 2: LeakyReLU
+# ---------------------------------------------------------------- build piece 1: LeakyReLU
 
 def test_relu_and_leaky_relu_gradients_at_zero_follow_torch():
     """At x = 0 the gradient of leaky_relu is negative_slope and that of relu is 0, as in torch."""
@@ -127,7 +96,7 @@ def test_leaky_relu_keeps_float32():
                          "leaky_relu(x, 0.1) in float32", **FLOAT32)
 
 
-# ---------------------------------------------------------------- build piece 3: _log_softmax
+# ---------------------------------------------------------------- build piece 2: _log_softmax
 
 HUGE_ROWS = np.array([[1e4, -1e4, 0.0, 5.0, 1e4], [-1e4] * 5, [3.0, 1.0, -2.0, 0.5, 0.0], [0.1, 0.2, 0.3, 0.4, 0.5]])
 
@@ -162,7 +131,7 @@ def test_softmax_and_log_softmax_values_equal_torch(dim):
     np.testing.assert_allclose(F.softmax(Tensor(HUGE_ROWS), dim=1).data.sum(axis=1), 1, rtol=1e-15)
 
 
-# ---------------------------------------------------------------- build piece 4: the backward of Softmax, LogSoftmax
+# ---------------------------------------------------------------- build piece 3: the backward of Softmax, LogSoftmax
 
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])
 def test_softmax_and_log_softmax_gradients_equal_torch(dim):
