@@ -170,6 +170,19 @@ def test_named_parameters_of_a_tree_with_a_shared_child():
     assert "left.scale" not in names(ours.named_parameters())
 
 
+def test_named_parameters_yields_a_tied_parameter_once():
+    """A Parameter that two layers share (weight tying) is yielded once, unless remove_duplicate=False, as in torch."""
+    ours, theirs = Tree(), TorchTree()
+    ours.right.inner.weight = ours.left.inner.weight  # two different modules, one Parameter
+    theirs.right.inner.weight = theirs.left.inner.weight
+    for remove_duplicate in (True, False):
+        got = names(ours.named_parameters(remove_duplicate=remove_duplicate))
+        expected = names(theirs.named_parameters(remove_duplicate=remove_duplicate))
+        assert got == expected, (f"Tree() with right.inner.weight = left.inner.weight: "
+                                 f"named_parameters(remove_duplicate={remove_duplicate}) should be {expected} "
+                                 f"(torch), got {got}")
+
+
 # ---- build piece 3: Linear --------------------------------------------------------------
 @pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3), (3,), (0, 3)])
 @pytest.mark.parametrize("bias", [True, False])

@@ -287,6 +287,26 @@ def test_scheduler_rates_equal_torchs(name, options):
                     "(two groups, lr 0.1 and 0.3)", rtol=1e-12, atol=0.0)
 
 
+def test_steplr_continues_from_the_current_lr_so_schedules_compose():
+    """StepLR multiplies each group's current lr (torch's recursive rule), so it composes with ExponentialLR."""
+    rates = []
+    for framework, lib in (("mylib", optim), ("torch", torch.optim)):
+        params = new_params(framework)
+        opt = lib.SGD([{"params": params[:1]}, {"params": params[1:], "lr": 0.3}], lr=0.1)
+        schedulers = [lib.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5), lib.lr_scheduler.ExponentialLR(opt, gamma=0.9)]
+        rows = []
+        for _ in range(12):
+            rows.append([g["lr"] for g in opt.param_groups])
+            opt.step()
+            for scheduler in schedulers:
+                scheduler.step()
+        rates.append(np.array(rows))
+    for epoch, (row, their_row) in enumerate(zip(*rates)):
+        assert_same(row, torch.from_numpy(their_row), f"StepLR(step_size=3, gamma=0.5) and ExponentialLR(gamma=0.9) "
+                    f"on one optimizer, lr at epoch {epoch} (StepLR must multiply the group's current lr, not "
+                    "recompute it from base_lrs)", rtol=1e-12, atol=0.0)
+
+
 @pytest.mark.parametrize("name, options", SCHEDULES[2:], ids=[call(n, o) for n, o in SCHEDULES[2:]])
 def test_given_schedulers_equal_torchs_exactly(name, options):
     """ExponentialLR and CosineAnnealingLR follow torch's recursion: their rates equal torch's bit for bit."""

@@ -15,7 +15,8 @@ import mylib.optim as optim
 from mylib import Tensor
 from tests.compare import assert_same
 from tests.optim_problem import (START, STEPS, assert_same_path, assert_same_state, call, gradient_sequence, ids,
-                                 make, mylib_loss, new_params, run, steps_on_given_gradients, train)
+                                 make, mylib_loss, new_params, run, set_gradients, steps_on_given_gradients,
+                                 train)
 
 CASES = [  # the optimizers you write first: the first failing test is theirs
     ("Adagrad", {}), ("Adagrad", dict(lr=0.1)), ("Adagrad", dict(lr=0.1, lr_decay=0.05)),
@@ -54,8 +55,17 @@ GIVEN_GRADIENT_CASES = [("Adagrad", dict(lr=0.1)), ("Adagrad", dict(lr=0.1, lr_d
 # ---- the pieces on gradients given by hand (no autograd needed) ----
 @pytest.mark.parametrize("name, options", GIVEN_GRADIENT_CASES, ids=ids(GIVEN_GRADIENT_CASES))
 def test_steps_on_given_gradients_match_torch(name, options):
-    """Adagrad._update and Adam._update, on gradients given by hand, move the parameters like torch's."""
+    """Adagrad._update and Adam._update, on gradients given by hand, keep their state and move the parameters like torch's."""
     gradients = gradient_sequence()
+    after_one_step = []
+    for framework in ("mylib", "torch"):
+        params = new_params(framework, START[:2])
+        optimizer = make(name, options, params, framework)
+        set_gradients(params, gradients[0], framework)
+        optimizer.step()
+        after_one_step += [optimizer, params]
+    assert_same_state(*after_one_step, f"{call(name, options)} after one step on given gradients (the state's "
+                      "arrays must be updated in place: `m *= ...; m += ...`, not `m = ...`)")
     mine = steps_on_given_gradients(name, options, "mylib", gradients)
     theirs = steps_on_given_gradients(name, options, "torch", gradients)
     assert_same_path(mine, theirs, f"{call(name, options)} on given gradients",
