@@ -12,6 +12,9 @@ RUN    := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TQDM_DISABL
           PYTHONPATH=$(CURDIR)
 # The student's workspace: their own copies of the lessons (git-ignored, never overwritten).
 WORK   ?= work
+# A kernel puts PYTHONPATH before the notebook's folder, so work/ is named first: its mylib (after
+# `make use-mine`) wins over the reference mylib of this checkout.
+LAB_PATH = $(abspath $(WORK)):$(CURDIR)
 # make grade LESSON=06 grades one lesson
 LESSON ?=
 # Extra pip options, e.g. PIP_FLAGS='--proxy http://proxy:3128'
@@ -48,7 +51,7 @@ setup: $(READY) ## create .venv and install the pinned environment (done by ever
 
 lab: $(READY) ## copy the lessons you lack into work/ (never overwrites) and open Jupyter Lab there
 	@$(BIN)/python -m tools.workspace fill --work $(WORK)
-	PYTHONPATH=$(CURDIR) $(BIN)/jupyter lab --notebook-dir=$(WORK) $(AS_ROOT) $(LAB_FLAGS)
+	PYTHONPATH=$(LAB_PATH) $(BIN)/jupyter lab --notebook-dir=$(WORK) $(AS_ROOT) $(LAB_FLAGS)
 
 grade: $(READY) ## grade your mylib (the notebooks in work/) against PyTorch; LESSON=06 for one lesson
 	@$(RUN) $(BIN)/python -m tools.grade --work $(WORK) $(if $(LESSON),--lesson $(LESSON))

@@ -72,17 +72,30 @@ def test_use_reference_never_deletes_a_students_own_file(course):
     assert (work / "mylib" / "helpers.py").exists()
 
 
-def test_a_notebook_in_work_imports_the_students_mylib_after_use_mine(course):
-    """The kernel's folder comes first on sys.path, ahead of PYTHONPATH and the installed mylib."""
+def lab_environment(work: Path) -> dict:
+    """The environment `make lab WORK=work` gives Jupyter (read from the Makefile's dry run)."""
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "lab", f"WORK={work}"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    path = next(word for line in dry.splitlines() if "jupyter lab" in line
+                for word in line.split() if word.startswith("PYTHONPATH="))
+    return {**os.environ, "PYTHONPATH": path.split("=", 1)[1]}
+
+
+def mylib_file_in_a_kernel(work: Path) -> str:
+    """Run a notebook in a real Jupyter kernel in `work`, as `make lab` starts it: where is mylib from?"""
+    probe = write_notebook(work / "probe.ipynb", code("import mylib\nprint(mylib.__file__)"))
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                    str(probe)], cwd=work, env=lab_environment(work), capture_output=True, check=True)
+    return read(probe).cells[0].outputs[0].text.strip()
+
+
+def test_in_jupyter_the_notebooks_in_work_import_the_students_mylib_after_use_mine(course):
+    """A kernel started like `make lab` imports the reference mylib, and work/mylib after `make use-mine`."""
     work = course / "work"
     workspace.fill(course / "lessons", work)
-    probe = "import mylib.m, sys; print(mylib.m.__file__)"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    before = subprocess.run([sys.executable, "-c", probe], cwd=work, env=env, capture_output=True, text=True)
-    assert before.returncode != 0 or str(work) not in before.stdout  # the reference mylib has no module m
+    assert mylib_file_in_a_kernel(work) == str(ROOT / "mylib" / "__init__.py")
     workspace.use_mine(work)
-    after = subprocess.run([sys.executable, "-c", probe], cwd=work, env=env, capture_output=True, text=True)
-    assert after.stdout.strip() == str(work / "mylib" / "m.py")
+    assert mylib_file_in_a_kernel(work) == str(work / "mylib" / "__init__.py")
 
 
 def git(*args, cwd):

@@ -7,9 +7,10 @@
 A copy in work/ is never overwritten: `git pull` updates lessons/, and `make lab` only adds the
 lessons work/ does not have yet (and says which of yours have a newer version in lessons/).
 
-Notebooks in work/ run with work/ as their folder, so `import mylib` finds work/mylib/ first when
-it exists: the student's own framework, exported from their notebooks. Without it they import
-the reference mylib, so a skipped exercise never blocks the next lesson.
+`make lab` starts Jupyter with work/ first on PYTHONPATH (a kernel puts PYTHONPATH before the
+notebook's own folder), so `import mylib` finds work/mylib/ when it exists: the student's own
+framework, exported from their notebooks. Without it they import the reference mylib, so a
+skipped exercise never blocks the next lesson.
 """
 from __future__ import annotations
 
