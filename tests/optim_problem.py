@@ -142,3 +142,19 @@ def gradient_sequence(steps: int = 5, seed: int = 1):
     """Gradients for START[:2] (shapes (3, 4) and (4,)) that change from step to step."""
     rng = np.random.default_rng(seed)
     return [[rng.normal(size=(3, 4)), rng.normal(size=4)] for _ in range(steps)]
+
+
+def assert_step_leaves_grad_untouched(name: str, options: dict, hint: str = "") -> None:
+    """step() only reads .grad: after three steps the gradients are the same objects, with the same values."""
+    params = new_params("mylib")
+    optimizer = make(name, options, params, "mylib")
+    for _ in range(3):
+        optimizer.zero_grad()
+        mylib_loss(params).backward()
+        grads = [p.grad for p in params]
+        before = [g.data.copy() for g in grads]
+        optimizer.step()
+        for p, g, b in zip(params, grads, before):
+            assert p.grad is g, f"{call(name, options)}.step() replaced a parameter's .grad"
+            assert np.array_equal(g.data, b), (f"{call(name, options)}.step() changed .grad in place: use "
+                                               f"grad = grad + ... (a new array){hint}")

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import mylib
-from mylib.tensor import Function, GradcheckError, MatMul, Sum, Tensor, gradcheck, no_grad
+from mylib.tensor import Function, GradcheckError, MatMul, Tensor, gradcheck, no_grad
 from tests.compare import assert_same
-from tests.tensor_checks import RTOL, ATOL, check_op, make_inputs, torch_error
+from tests.tensor_checks import check_op, make_inputs, torch_error
 
 examples = settings(max_examples=40)
 

@@ -14,7 +14,8 @@ import torch
 import mylib.optim as optim
 from mylib import Tensor, lr_scheduler
 from tests.compare import assert_same
-from tests.optim_problem import (START, START_FLAT, STEPS, assert_same_path, assert_same_state, call,
+from tests.optim_problem import (START, START_FLAT, STEPS, assert_same_path, assert_same_state,
+                                 assert_step_leaves_grad_untouched, call,
                                  gradient_sequence, ids, make, mylib_loss, new_params, run,
                                  steps_on_given_gradients, train)
 
@@ -81,18 +82,7 @@ def test_trajectory_and_state_match_torch(name, options):
 @pytest.mark.parametrize("name, options", SGD_CASES, ids=ids(SGD_CASES))
 def test_step_leaves_grad_untouched(name, options):
     """step() only reads .grad: the gradient arrays are the same objects, with the same values, afterwards."""
-    params = new_params("mylib")
-    optimizer = make(name, options, params, "mylib")
-    for _ in range(3):
-        optimizer.zero_grad()
-        mylib_loss(params).backward()
-        grads = [p.grad for p in params]
-        before = [g.data.copy() for g in grads]
-        optimizer.step()
-        for p, g, b in zip(params, grads, before):
-            assert p.grad is g, f"{call(name, options)}.step() replaced a parameter's .grad"
-            assert np.array_equal(g.data, b), (f"{call(name, options)}.step() changed .grad in place: use "
-                                               "grad = grad + ... (a new array) and start the buffer with grad.copy()")
+    assert_step_leaves_grad_untouched(name, options, hint=" and start the buffer with grad.copy()")
 
 
 def test_param_groups_with_their_own_options_match_torch():

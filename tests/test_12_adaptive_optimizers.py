@@ -14,8 +14,9 @@ import torch
 import mylib.optim as optim
 from mylib import Tensor
 from tests.compare import assert_same
-from tests.optim_problem import (START, STEPS, assert_same_path, assert_same_state, call, gradient_sequence, ids,
-                                 make, mylib_loss, new_params, run, set_gradients, steps_on_given_gradients,
+from tests.optim_problem import (START, STEPS, assert_same_path, assert_same_state, assert_step_leaves_grad_untouched,
+                                 call, gradient_sequence, ids,
+                                 make, new_params, run, set_gradients, steps_on_given_gradients,
                                  train)
 
 CASES = [  # the optimizers you write first: the first failing test is theirs
@@ -85,18 +86,7 @@ def test_trajectory_and_state_match_torch(name, options):
 @pytest.mark.parametrize("name, options", FIRST_ORDER, ids=ids(FIRST_ORDER))
 def test_step_leaves_grad_untouched(name, options):
     """step() only reads .grad: the gradient arrays are the same objects, with the same values, afterwards."""
-    params = new_params("mylib")
-    optimizer = make(name, options, params, "mylib")
-    for _ in range(3):
-        optimizer.zero_grad()
-        mylib_loss(params).backward()
-        grads = [p.grad for p in params]
-        before = [g.data.copy() for g in grads]
-        optimizer.step()
-        for p, g, b in zip(params, grads, before):
-            assert p.grad is g, f"{call(name, options)}.step() replaced a parameter's .grad"
-            assert np.array_equal(g.data, b), (f"{call(name, options)}.step() changed .grad in place: use "
-                                               "grad = grad + ... (a new array)")
+    assert_step_leaves_grad_untouched(name, options)
 
 
 GROUP_CASES = [  # (optimizer, constructor options, options of group 0, options of group 1)

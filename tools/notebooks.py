@@ -4,7 +4,6 @@ Notebooks are read and written with nbformat, never as raw JSON.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import re
