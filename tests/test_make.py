@@ -88,14 +88,11 @@ def test_in_lessons_a_cell_may_fail_only_because_of_a_stub(tmp_path):
                       code("print(double)"),        # …and so on down the chain
                       code("g = lambda: f()\ng()"),  # through code that calls the stub
                       code("print(undefined_name)"),  # a real mistake
-                      code("1 / 0"))                # another one
+                      code("1 / 0"),                # another one
+                      code("raise NotImplementedError('backward of Foo')"))  # not a stub's bare error
     assert run.returncode == 1
-    assert "2 failed, 5 passed" in run.stdout
+    assert "3 failed, 5 passed" in run.stdout
     assert "PASSED lessons/01_x.ipynb::cell 4" in run.stdout  # cells are numbered like the tools number them
     assert "01_x.ipynb, cell 6 raised NameError: name 'undefined_name' is not defined" in run.stdout
     assert "01_x.ipynb, cell 7 raised ZeroDivisionError" in run.stdout
-
-
-def test_in_lessons_a_not_implemented_error_with_a_message_is_not_a_stub(tmp_path):
-    run = run_lessons(tmp_path, code("raise NotImplementedError('backward of Foo')"))
-    assert run.returncode == 1 and "cell 1 raised NotImplementedError: backward of Foo" in run.stdout
+    assert "01_x.ipynb, cell 8 raised NotImplementedError: backward of Foo" in run.stdout
