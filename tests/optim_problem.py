@@ -158,3 +158,35 @@ def assert_step_leaves_grad_untouched(name: str, options: dict, hint: str = "") 
             assert p.grad is g, f"{call(name, options)}.step() replaced a parameter's .grad"
             assert np.array_equal(g.data, b), (f"{call(name, options)}.step() changed .grad in place: use "
                                                f"grad = grad + ... (a new array){hint}")
+
+
+def assert_resumes_from_torch_state_dict(name: str, options: dict) -> None:
+    """torch trains 10 steps; a mylib optimizer loads torch's state_dict (tensors inside) and does the next 10,
+    equal to torch's 20 straight steps — without writing into torch's tensors."""
+    straight, _, _ = run(name, options, "torch", steps=20)
+    _, their_opt, their_params = run(name, options, "torch", steps=10)
+    params = new_params("mylib", [q.detach().numpy().copy() for q in their_params])
+    optimizer = make(name, options, params, "mylib")
+    saved = their_opt.state_dict()  # shares its tensors with their_opt
+    before = {i: {k: v.clone() for k, v in st.items() if isinstance(v, torch.Tensor)} for i, st in saved["state"].items()}
+    optimizer.load_state_dict(saved)
+    for state in optimizer.state.values():  # no torch tensor survives the load
+        assert not any(isinstance(v, torch.Tensor) for v in state.values())
+    resumed = train(optimizer, params, "mylib", steps=10)
+    assert_same(resumed[-1], torch.from_numpy(straight[-1]), f"{call(name, options)} resumed from torch's state_dict")
+    for i, tensors in before.items():  # our steps must not write into torch's tensors
+        for key, value in tensors.items():
+            assert torch.equal(their_opt.state[their_params[i]][key], value), key
+
+
+def assert_round_trip_resumes_identically(name: str, options: dict) -> None:
+    """10 steps, state_dict, a new optimizer loads it, 10 more steps: bit for bit the same as 20 steps."""
+    straight, _, _ = run(name, options, "mylib", steps=20)
+    _, optimizer, params = run(name, options, "mylib", steps=10)
+    checkpoint = {"params": [p.data.copy() for p in params], "optimizer": optimizer.state_dict()}
+    train(optimizer, params, "mylib", steps=3)  # the saved snapshot must not follow later steps
+    fresh = new_params("mylib", checkpoint["params"])
+    resumed = make(name, options, fresh, "mylib")
+    resumed.load_state_dict(checkpoint["optimizer"])
+    second_half = train(resumed, fresh, "mylib", steps=10)
+    np.testing.assert_array_equal(second_half[-1], straight[-1])

@@ -14,10 +14,10 @@ import torch
 import mylib.optim as optim
 from mylib import Tensor, lr_scheduler
 from tests.compare import assert_same
-from tests.optim_problem import (START, START_FLAT, STEPS, assert_same_path, assert_same_state,
-                                 assert_step_leaves_grad_untouched, call,
-                                 gradient_sequence, ids, make, mylib_loss, new_params, run,
-                                 steps_on_given_gradients, train)
+from tests.optim_problem import (START, START_FLAT, STEPS, assert_resumes_from_torch_state_dict,
+                                 assert_round_trip_resumes_identically, assert_same_path, assert_same_state,
+                                 assert_step_leaves_grad_untouched, call, gradient_sequence, ids, make,
+                                 mylib_loss, new_params, run, steps_on_given_gradients, train)
 
 SGD_CASES = [
     ("SGD", {}), ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
@@ -130,15 +130,7 @@ def test_step_returns_the_closures_loss():
 @pytest.mark.parametrize("name, options", SGD_CASES, ids=ids(SGD_CASES))
 def test_state_dict_round_trip_resumes_identically(name, options):
     """10 steps, state_dict, a new optimizer loads it, 10 more steps: bit for bit the same as 20 steps."""
-    straight, _, _ = run(name, options, "mylib", steps=20)
-    first_half, optimizer, params = run(name, options, "mylib", steps=10)
-    checkpoint = {"params": [p.data.copy() for p in params], "optimizer": optimizer.state_dict()}
-    train(optimizer, params, "mylib", steps=3)  # the saved snapshot must not follow later steps
-    fresh = new_params("mylib", checkpoint["params"])
-    resumed = make(name, options, fresh, "mylib")
-    resumed.load_state_dict(checkpoint["optimizer"])
-    second_half = train(resumed, fresh, "mylib", steps=10)
-    np.testing.assert_array_equal(second_half[-1], straight[-1])
+    assert_round_trip_resumes_identically(name, options)
 
 
 def test_round_trip_would_fail_without_the_state():
@@ -165,20 +157,7 @@ def test_state_dict_layout_is_torchs():
 @pytest.mark.parametrize("name, options", SGD_CASES, ids=ids(SGD_CASES))
 def test_torch_state_dict_loads_and_resumes_like_torch(name, options):
     """torch trains 10 steps; a mylib optimizer loads torch's state_dict (tensors inside) and does the next 10."""
-    straight, _, _ = run(name, options, "torch", steps=20)
-    _, their_opt, their_params = run(name, options, "torch", steps=10)
-    params = new_params("mylib", [q.detach().numpy().copy() for q in their_params])
-    optimizer = make(name, options, params, "mylib")
-    saved = their_opt.state_dict()  # shares its tensors with their_opt
-    before = {i: {k: v.clone() for k, v in st.items() if isinstance(v, torch.Tensor)} for i, st in saved["state"].items()}
-    optimizer.load_state_dict(saved)
-    for state in optimizer.state.values():  # no torch tensor survives the load
-        assert not any(isinstance(v, torch.Tensor) for v in state.values())
-    resumed = train(optimizer, params, "mylib", steps=10)
-    assert_same(resumed[-1], torch.from_numpy(straight[-1]), f"{call(name, options)} resumed from torch's state_dict")
-    for i, tensors in before.items():  # our steps must not write into torch's tensors
-        for key, value in tensors.items():
-            assert torch.equal(their_opt.state[their_params[i]][key], value), key
+    assert_resumes_from_torch_state_dict(name, options)
 
 
 def test_torch_state_dict_with_maximize_is_refused():
