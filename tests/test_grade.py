@@ -127,6 +127,17 @@ def test_an_assertion_message_is_shown_without_pytests_introspection():
     assert grade.describe(record, ROOT, {}) == "x: backward must add with +=, got 1.0"
 
 
+@pytest.mark.parametrize("ended, said", [
+    ("Fatal Python error: Segmentation fault", "the tests could not run: Fatal Python error: Segmentation fault"),
+    ("the tests did not finish within 300 s — is there an endless loop in your code?", "endless loop"),
+])
+def test_a_lesson_whose_tests_never_reported_says_why(tmp_path, ended, said):
+    job = {"lesson": LESSONS[0], "report": str(tmp_path / "missing.json"), "home": str(tmp_path), "spans": {},
+           "ended": ended}
+    failed = grade.collect_grade(job)
+    assert not failed.ok and failed.total is None and said in failed.failure
+
+
 def test_a_cell_that_does_not_parse_is_reported_not_raised(tmp_path):
     work, number = student_copy(tmp_path, lambda s: s.replace("def mse_loss(", "def mse_loss(("))
     failed = grade.prepare(LESSONS[0], work, tmp_path / "scratch")

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tools import check, export
@@ -52,7 +52,6 @@ class Grade:
     passed: int = 0
     total: int | None = 0
     failure: str | None = None   # the first failure, in words
-    problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -220,10 +219,13 @@ def run_workers(jobs: list[dict], workers: int, scratch: Path) -> None:
             {k: job[k] for k in ("home", "tests", "report")} for job in share]}))
         env = {**os.environ, "PYTHONPATH": str(ROOT), "MYLIB_GRADING": "1"}
         try:
-            subprocess.run([sys.executable, "-P", "-m", "tools.grade_report", str(spec)], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=TIMEOUT * len(share))
+            done = subprocess.run([sys.executable, "-P", "-m", "tools.grade_report", str(spec)], cwd=ROOT,
+                                  env=env, capture_output=True, text=True, timeout=TIMEOUT * len(share))
+            ended = _shorten(done.stderr, 3) if done.returncode else ""
         except subprocess.TimeoutExpired:
-            pass  # the lessons without a report are reported as not finished
+            ended = f"the tests did not finish within {TIMEOUT} s — is there an endless loop in your code?"
+        for job in share:
+            job["ended"] = ended  # why a lesson without a report has none
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(run, range(min(workers, len(jobs)))))
 
@@ -233,7 +235,9 @@ def collect_grade(job: dict) -> Grade:
     grade = Grade(job["lesson"], total=None)
     report = Path(job["report"])
     if not report.exists():
-        grade.failure = (f"the tests did not finish within {TIMEOUT} s — is there an endless loop in your code?")
+        grade.failure = job.get("ended") or "the tests stopped before they reported"
+        if not grade.failure.startswith("the tests did not finish"):
+            grade.failure = f"the tests could not run: {grade.failure}"
         return grade
     records = json.loads(report.read_text())
     grade.total = sum(1 for r in records if r["when"] == "call" or r["outcome"] == "failed")
