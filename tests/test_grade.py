@@ -1,7 +1,6 @@
-"""`make grade`: the solved course passes every lesson, the blank course fails every lesson with
-readable messages, a student who solved the lessons up to NN passes NN, and a failure names the
-student's function and notebook cell. Grading never touches mylib/."""
-import hashlib
+"""`make grade`: a student who solved the lessons up to NN passes NN, a failure names the student's
+function and notebook cell and says what was expected, bad requests get a sentence. (The solved and
+the blank course: test_grade_solutions.py, test_grade_lessons.py.)"""
 import os
 import shutil
 import subprocess
@@ -13,55 +12,7 @@ import pytest
 from tools import grade
 from tools.notebooks import dumps, lesson_notebooks, lesson_number, read
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSONS = grade.lessons_with_tests()
-WITH_PIECES = [lesson for lesson in LESSONS if lesson.pieces]
-
-
-def run_grade(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "tools.grade", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
-
-
-def rows(output: str) -> dict[int, str]:
-    """lesson number → its row of the table, with its wrapped lines joined by single spaces."""
-    found, current = {}, None
-    for line in output.splitlines():
-        if line[:2].isdigit() and line[2:3] == " ":
-            current = int(line[:2])
-            found[current] = line
-        elif current is not None and line.startswith(" "):
-            found[current] += " " + line
-        else:
-            current = None
-    return {number: " ".join(row.split()) for number, row in found.items()}
-
-
-def mylib_digest() -> str:
-    return hashlib.sha1(b"".join(p.read_bytes() for p in sorted((ROOT / "mylib").glob("*.py")))).hexdigest()
-
-
-def test_the_solved_course_passes_every_lesson_and_mylib_is_untouched():
-    before = mylib_digest()
-    run = run_grade("--work", "solutions")  # each of the 2 workers grades every other lesson, in turn
-    assert run.returncode == 0, run.stdout + run.stderr
-    table = rows(run.stdout)
-    assert sorted(table) == [lesson.number for lesson in LESSONS]
-    assert all("✓ pass" in row for row in table.values()), run.stdout
-    assert f"All {len(LESSONS)} graded lessons pass" in run.stdout
-    assert mylib_digest() == before, "grading must never write into mylib/"
-
-
-def test_the_blank_course_fails_every_lesson_with_pieces_readably():
-    run = run_grade("--work", "lessons")
-    assert run.returncode == 1
-    assert "Traceback" not in run.stdout + run.stderr
-    table = rows(run.stdout)
-    for lesson in WITH_PIECES:
-        row = table[lesson.number]
-        assert "✗" in row, f"lesson {lesson.number:02d} passes although its build pieces are stubs:\n{row}"
-        assert "is not written yet" in row, f"lesson {lesson.number:02d}'s first failure is not a stub:\n{row}"
+from tests.grading import LESSONS, ROOT, WITH_PIECES, rows, run_grade
 
 
 def test_a_student_who_solved_the_lessons_up_to_one_passes_it(tmp_path):

@@ -72,17 +72,10 @@ def run_lessons(tmp_path, *cells):
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def test_a_check_that_passes_against_the_stub_fails_the_run(tmp_path):
+def test_in_lessons_a_cell_may_fail_only_because_of_a_stub_and_a_check_must_fail(tmp_path):
     run = run_lessons(tmp_path, code(STUB, "raises-exception"),
-                      code("assert True  # never calls f", "check", "raises-exception"),
-                      code("f()", "check", "raises-exception"))
-    assert run.returncode == 1
-    assert "1 failed, 2 passed" in run.stdout
-    assert "01_x.ipynb, cell 2: this check passed although the lesson's stubs are not written" in run.stdout
-
-
-def test_in_lessons_a_cell_may_fail_only_because_of_a_stub(tmp_path):
-    run = run_lessons(tmp_path, code(STUB),
+                      code("assert True  # never calls f", "check", "raises-exception"),  # a check that cannot fail
+                      code("f()", "check", "raises-exception"),
                       code("result = f()"),         # raises the stub's NotImplementedError
                       code("double = 2 * result"),  # NameError: `result` was never defined, because of the stub
                       code("print(double)"),        # …and so on down the chain
@@ -91,8 +84,9 @@ def test_in_lessons_a_cell_may_fail_only_because_of_a_stub(tmp_path):
                       code("1 / 0"),                # another one
                       code("raise NotImplementedError('backward of Foo')"))  # not a stub's bare error
     assert run.returncode == 1
-    assert "3 failed, 5 passed" in run.stdout
-    assert "PASSED lessons/01_x.ipynb::cell 4" in run.stdout  # cells are numbered like the tools number them
-    assert "01_x.ipynb, cell 6 raised NameError: name 'undefined_name' is not defined" in run.stdout
-    assert "01_x.ipynb, cell 7 raised ZeroDivisionError" in run.stdout
-    assert "01_x.ipynb, cell 8 raised NotImplementedError: backward of Foo" in run.stdout
+    assert "4 failed, 6 passed" in run.stdout
+    assert "PASSED lessons/01_x.ipynb::cell 5" in run.stdout  # cells are numbered like the tools number them
+    assert "01_x.ipynb, cell 2: this check passed although the lesson's stubs are not written" in run.stdout
+    assert "01_x.ipynb, cell 8 raised NameError: name 'undefined_name' is not defined" in run.stdout
+    assert "01_x.ipynb, cell 9 raised ZeroDivisionError" in run.stdout
+    assert "01_x.ipynb, cell 10 raised NotImplementedError: backward of Foo" in run.stdout

@@ -1,15 +1,10 @@
 """The export (make lib) and strip (make lessons) tools, on small notebooks built here."""
-import subprocess
-import sys
-
 import pytest
 from nbformat.v4 import new_output
 
 from tests.nbfactory import code, markdown, write_notebook
 from tools import export, strip
 from tools.notebooks import NotebookError, clean, dumps, read
-
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------- export (make lib)
@@ -53,7 +48,7 @@ def test_export_removes_stale_generated_modules(tmp_path):
     assert sorted(p.name for p in out.glob("*.py")) == ["__init__.py", "m.py"]
 
 
-def test_export_refuses_to_overwrite_hand_edits_or_foreign_files(tmp_path):
+def test_export_refuses_to_overwrite_hand_edits_or_foreign_files(tmp_path, capsys):
     sol, out = tmp_path / "solutions", tmp_path / "mylib"
     write_notebook(sol / "01_a.ipynb", code("#| default_exp m"), code("#| export\nX = 1"))
     export.write(sol, out)
@@ -66,9 +61,8 @@ def test_export_refuses_to_overwrite_hand_edits_or_foreign_files(tmp_path):
     assert "mylib/m.py was edited by hand after it was generated" in str(refused.value)
     assert "mylib/notes.py was not generated from a notebook" in str(refused.value)
     assert (out / "m.py").read_text() == edited and (out / "notes.py").exists()  # nothing was lost
-    run = subprocess.run([sys.executable, "-m", "tools.export", "--solutions", str(sol), "--out", str(out)],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 1 and "Traceback" not in run.stderr and "mylib/m.py" in run.stderr
+    assert export.main(["--solutions", str(sol), "--out", str(out)]) == 1  # the CLI: a message, no traceback
+    assert "mylib/m.py" in capsys.readouterr().err
 
 
 def test_generated_modules_carry_a_digest_of_their_code(tmp_path):
@@ -144,14 +138,11 @@ def test_a_comment_that_merely_starts_with_export_is_fine(tmp_path):
     assert list(export.render(sol)) == ["__init__.py"]  # no error, and nothing exported
 
 
-def test_export_cli_reports_errors_cleanly(tmp_path):
+def test_export_cli_reports_errors_cleanly(tmp_path, capsys):
     sol = tmp_path / "solutions"
     write_notebook(sol / "01_bad.ipynb", code("#| export\nX = 1"))
-    run = subprocess.run([sys.executable, "-m", "tools.export", "--solutions", str(sol), "--out",
-                          str(tmp_path / "mylib")], cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 1
-    assert run.stderr.startswith("make lib: solutions/01_bad.ipynb, cell 1:")
-    assert "Traceback" not in run.stderr
+    assert export.main(["--solutions", str(sol), "--out", str(tmp_path / "mylib")]) == 1
+    assert capsys.readouterr().err.startswith("make lib: solutions/01_bad.ipynb, cell 1:")
 
 
 def test_a_file_that_is_not_a_notebook_is_a_clean_error(tmp_path):
@@ -261,14 +252,12 @@ def test_strip_upgrades_old_notebooks_to_cell_ids(tmp_path):
     assert lesson.nbformat_minor >= 5 and lesson.cells[0].id
 
 
-def test_strip_cli_reports_errors_cleanly(tmp_path):
+def test_strip_cli_reports_errors_cleanly(tmp_path, capsys):
     sol = tmp_path / "solutions"
     write_notebook(sol / "01_bad.ipynb", code(SOLVED))
-    run = subprocess.run([sys.executable, "-m", "tools.strip", "--solutions", str(sol), "--out",
-                          str(tmp_path / "lessons")], cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 1
-    assert run.stderr.startswith("make lessons: solutions/01_bad.ipynb, cell 1: exercise has no check cell")
-    assert "Traceback" not in run.stderr
+    assert strip.main(["--solutions", str(sol), "--out", str(tmp_path / "lessons")]) == 1
+    assert capsys.readouterr().err.startswith(
+        "make lessons: solutions/01_bad.ipynb, cell 1: exercise has no check cell")
 
 
 def test_strip_write_cleans_solutions_and_removes_stale_generated_lessons(tmp_path):
