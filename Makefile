@@ -33,9 +33,7 @@ help: ## list the targets
 
 # PyTorch's own index of CPU wheels: used only when pip's configured sources lack torch's +cpu wheel.
 PYTORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
-# --no-compile: pip would byte-compile every file of every package (half the install time); Python
-# compiles what is actually imported, once, on first use.
-PIP := $(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check $(PIP_FLAGS)
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_FLAGS)
 NEEDS_311 := import sys; sys.exit(sys.version_info < (3, 11))
 
 $(READY): requirements.txt constraints.txt pyproject.toml
