@@ -76,8 +76,8 @@ lib: $(READY) ## (instructors) export the #| export cells of solutions/ into myl
 lessons: $(READY) ## (instructors) clean solutions/ and generate the student notebooks lessons/ from them
 	$(BIN)/python -m tools.strip
 
-book: $(READY) ## execute the solved lessons into readable HTML pages under build/
-	$(RUN) $(BIN)/jupyter nbconvert --to html --execute --output-dir build solutions/[0-9]*.ipynb
+book: $(READY) ## execute the solved lessons into a small site: build/index.html, one page per lesson
+	$(RUN) $(BIN)/python -m tools.book
 
 bench: $(READY) ## measure mylib against numpy and torch (bench/)
 	$(RUN) $(BIN)/python -m bench
