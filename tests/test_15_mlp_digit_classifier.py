@@ -331,6 +331,7 @@ def test_save_and_load_refuse_pickles(tmp_path):
     """save refuses object arrays, and load refuses a file that needs unpickling (allow_pickle=False)."""
     with pytest.raises(ValueError):
         save({"note": np.array([{"a": 1}], dtype=object)}, tmp_path / "bad.npz")
+    assert not (tmp_path / "bad.npz").exists(), "a refused save must not leave a file behind"
     np.savez(tmp_path / "pickled.npz", note=np.array([{"a": 1}], dtype=object))
     with pytest.raises(ValueError):
         load(tmp_path / "pickled.npz")
