@@ -237,7 +237,9 @@ def torch_loops(model, train_batches, test_batches, optimizer, epochs):
                     optimizer.zero_grad()
                     loss.backward()
                     optimizer.step()
-                loss_sum, correct, count = loss_sum + loss.item() * len(y), correct + (output.argmax(1) == y).sum().item(), count + len(y)
+                loss_sum += loss.item() * len(y)
+                correct += (output.argmax(1) == y).sum().item()
+                count += len(y)
             history[f"{phase}_loss"].append(loss_sum / count)
             history[f"{phase}_accuracy"].append(correct / count)
     return history
