@@ -4,7 +4,7 @@ float32 in mylib's epoch."""
 import numpy as np
 import pytest
 
-from bench import tensor_mlp
+from bench import full_mlp, tensor_mlp
 
 
 @pytest.mark.parametrize("epoch", [tensor_mlp.numpy_epoch, tensor_mlp.torch_epoch])
@@ -30,3 +30,11 @@ def test_cross_entropy_is_stable_for_huge_logits():
         loss.backward()
     assert loss.item() == pytest.approx((2e4 + np.log(3)) / 2, rel=1e-6)
     assert np.isfinite(logits.grad.data).all()
+
+
+def test_the_full_stack_takes_torchs_steps():
+    """nn.Sequential + F.cross_entropy + optim.SGD + DataLoader: the same weights as torch's stack after 3 steps."""
+    ours, theirs = full_mlp.same_first_steps()
+    for mine, ref in zip(ours, theirs):
+        np.testing.assert_allclose(mine, ref, rtol=1e-7, atol=1e-9)
+    assert not np.allclose(ours[0], full_mlp.make_problem(200, (12, 8, 5), dtype=np.float64)[2][0].T)
