@@ -19,16 +19,15 @@ def test_the_index_links_every_lesson_of_the_course():
 def test_a_small_book_is_built_with_navigation_and_inline_figures(tmp_path):
     sol = tmp_path / "solutions"
     write_notebook(sol / "00_intro.ipynb", markdown("# Lesson 00 — Intro"), code("print('hello')"))
-    plot = "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"
-    write_notebook(sol / "01_plot.ipynb", markdown("# Lesson 01 — A plot"), code(plot))
     hidden = code("x = 1  # plumbing")
     hidden.metadata["jupyter"] = {"source_hidden": True}
-    write_notebook(sol / "02_end.ipynb", markdown("# Lesson 02 — The end"), hidden)
+    plot = "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"
+    write_notebook(sol / "01_plot.ipynb", markdown("# Lesson 01 — A plot"), hidden, code(plot))
     out = tmp_path / "build"
-    assert book.build(sol, out) == ["00_intro.html", "01_plot.html", "02_end.html", "index.html"]
-    first, middle, last = ((out / name).read_text() for name in ("00_intro.html", "01_plot.html", "02_end.html"))
+    assert book.build(sol, out) == ["00_intro.html", "01_plot.html", "index.html"]
+    first, last = ((out / name).read_text() for name in ("00_intro.html", "01_plot.html"))
     assert "hello" in first and 'href="01_plot.html">Lesson 01 — A plot →' in first
-    assert 'href="00_intro.html">← Lesson 00 — Intro' in middle and 'href="02_end.html"' in middle
-    assert 'src="data:image/png;base64,' in middle, "figures are inline"
-    assert 'href="index.html"' in last and '<details class="book-hidden">' in last
-    assert 'href="02_end.html">Lesson 02 — The end' in (out / "index.html").read_text()
+    assert 'href="00_intro.html">← Lesson 00 — Intro' in last and 'href="index.html"' in last
+    assert 'src="data:image/png;base64,' in last, "figures are inline"
+    assert '<details class="book-hidden">' in last, "a folded cell stays folded"
+    assert 'href="01_plot.html">Lesson 01 — A plot' in (out / "index.html").read_text()

@@ -4,7 +4,7 @@ from tests.grading import WITH_PIECES, rows, run_grade
 
 
 def test_the_blank_course_fails_every_lesson_with_pieces_readably():
-    run = run_grade("--work", "lessons")
+    run = run_grade("--work", "lessons", "--first-failure")  # the first failure is what the student reads
     assert run.returncode == 1
     assert "Traceback" not in run.stdout + run.stderr
     table = rows(run.stdout)

@@ -10,7 +10,8 @@ earlier lesson.
 The table shows, per lesson, its build pieces, the tests passed, and the first failure in a
 student's words: which function, in which notebook cell, and what was expected.
 
-Usage: python -m tools.grade [--work DIR] [--lesson NN] [--jobs N]     (exit 0: every lesson passes)
+Usage: python -m tools.grade [--work DIR] [--lesson NN] [--jobs N] [--first-failure]
+(exit 0: every lesson passes; --first-failure stops each lesson at its first failing test)
 """
 from __future__ import annotations
 
@@ -210,12 +211,12 @@ def prepare(lesson: Lesson, work: Path, scratch: Path) -> Grade | dict:
             "report": str(home / "report.json"), "spans": {n: s for n, (_, s) in modules.items()}}
 
 
-def run_workers(jobs: list[dict], workers: int, scratch: Path) -> None:
+def run_workers(jobs: list[dict], workers: int, scratch: Path, first_failure: bool = False) -> None:
     """Run the jobs' tests in `workers` processes at once, each taking every workers-th lesson."""
     def run(index: int) -> None:
         share = jobs[index::workers]
         spec = scratch / f"worker{index}.json"
-        spec.write_text(json.dumps({"root": str(ROOT), "lessons": [
+        spec.write_text(json.dumps({"root": str(ROOT), "first_failure": first_failure, "lessons": [
             {k: job[k] for k in ("home", "tests", "report")} for job in share]}))
         env = {**os.environ, "PYTHONPATH": str(ROOT), "MYLIB_GRADING": "1"}
         try:
@@ -245,18 +246,22 @@ def collect_grade(job: dict) -> Grade:
     failed = [r for r in records if r["outcome"] == "failed"]
     if failed:
         grade.failure = describe(failed[0], (Path(job["home"]) / "mylib").resolve(), job["spans"])
+        if job.get("first_failure"):
+            grade.total = None  # the run stopped at this failure: the other tests were not counted
     elif grade.total == 0:
         grade.failure = "no tests ran"
     return grade
 
 
-def grade_all(lessons: list[Lesson], work: Path, workers: int = 2) -> list[Grade]:
+def grade_all(lessons: list[Lesson], work: Path, workers: int = 2, first_failure: bool = False) -> list[Grade]:
     """Grade each lesson of `work` against its own package; results in lesson order."""
     with tempfile.TemporaryDirectory(prefix="mylib-grade-") as folder:
         scratch = Path(folder)
         prepared = [prepare(lesson, work.resolve(), scratch) for lesson in lessons]
         jobs = [p for p in prepared if isinstance(p, dict)]
-        run_workers(jobs, max(1, workers), scratch)
+        for job in jobs:
+            job["first_failure"] = first_failure
+        run_workers(jobs, max(1, workers), scratch, first_failure)
         graded = {id(job["lesson"]): collect_grade(job) for job in jobs}
         return [graded[id(p["lesson"])] if isinstance(p, dict) else p for p in prepared]
 
@@ -292,6 +297,8 @@ def main(argv=None) -> int:
     parser.add_argument("--work", type=Path, default=Path("work"), help="the folder of notebooks to grade")
     parser.add_argument("--lesson", help="grade only this lesson (e.g. 06)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (lessons graded at once)")
+    parser.add_argument("--first-failure", action="store_true",
+                        help="stop each lesson at its first failing test: quicker, without test counts")
     args = parser.parse_args(argv)
     work = args.work
     if not lesson_notebooks(work):
@@ -316,7 +323,7 @@ def main(argv=None) -> int:
             return 2
     print(f"Grading the notebooks in {work}/ against PyTorch, lesson by lesson "
           "(each lesson with your exported code up to that lesson only).\n")
-    grades = grade_all(lessons, work, args.jobs)
+    grades = grade_all(lessons, work, args.jobs, args.first_failure)
     print(table(grades))
     if len(grades) == 1 and grades[0].lesson.pieces:
         print(f"\nThe pieces you write in lesson {grades[0].lesson.number:02d}: "

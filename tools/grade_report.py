@@ -66,7 +66,7 @@ def _use_package(home: Path) -> None:
         raise RuntimeError(f"grading would import mylib from {found}, not from the student's package in {home}")
 
 
-def run_lesson(home: Path, tests: list[str], report: Path, root: Path) -> None:
+def run_lesson(home: Path, tests: list[str], report: Path, root: Path, first_failure: bool = False) -> None:
     try:
         _use_package(home)
     except Exception as error:  # an import error in the package: every test of the lesson would fail
@@ -78,7 +78,8 @@ def run_lesson(home: Path, tests: list[str], report: Path, root: Path) -> None:
         return
     try:
         reporter = Reporter()
-        pytest.main([*tests, "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:xdist",
+        pytest.main([*tests, *(["-x"] if first_failure else []), "-q", "--no-header",
+                     "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:xdist",
                      "--import-mode=importlib", "--rootdir", str(root), "--confcutdir", str(root / "tests"),
                      "-o", "pythonpath=", "-o", "addopts=", "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning"],
                     plugins=[reporter])
@@ -90,7 +91,8 @@ def run_lesson(home: Path, tests: list[str], report: Path, root: Path) -> None:
 def main(argv=None) -> int:
     spec = json.loads(Path((argv or sys.argv[1:])[0]).read_text())
     for lesson in spec["lessons"]:
-        run_lesson(Path(lesson["home"]), lesson["tests"], Path(lesson["report"]), Path(spec["root"]))
+        run_lesson(Path(lesson["home"]), lesson["tests"], Path(lesson["report"]), Path(spec["root"]),
+                   spec.get("first_failure", False))
     return 0
 
 
