@@ -626,6 +626,21 @@ case("method-add-alpha", "functional", lambda m: f64(m, [1.0]).add(f64(m, [2.0])
 case("method-div-rounding", "functional", lambda m: f64(m, [7.0, -7.0]).div(2.0, rounding_mode="floor"))
 case("method-clip", "functional", lambda m: f64(m, [-2.0, 0.5, 2.0]).clip(-1, 1))
 
+case("method-sub-mul-neg-pow", "functional",
+     lambda m: f64(m, [1.0, 2.0]).sub(1.0).mul(f64(m, [3.0, 4.0])).neg().pow(2))
+case("module-level-tanh-sigmoid-relu", "functional",
+     lambda m: (m.tanh(f64(m, [0.5])), m.sigmoid(f64(m, [0.5])), m.relu(f64(m, [-0.5, 0.5]))))
+case("module-level-abs", "functional", lambda m: m.abs(m.tensor([-1, 2])))
+case("where-scalar-branches", "functional", lambda m: m.where(m.tensor([True, False]), 1.0, 0.0))
+case("cat-promotes-dtypes", "shape ops", lambda m: m.cat([m.tensor([1, 2]), m.tensor([0.5])]))
+case("stack-empty-list", "shape ops", lambda m: m.stack([]), match="non-empty|empty")
+case("squeeze-dim-out-of-range", "shape ops", lambda m: f64(m, X23).squeeze(3), match="out of range")
+case("flatten-start-after-end", "shape ops", lambda m: m.zeros(2, 3, 4).flatten(2, 1), match="start_dim|end_dim")
+case("amax-one-dim", "reductions", lambda m: f64(m, X23).amax(dim=1))
+case("min-empty-dim", "reductions", lambda m: m.zeros(0, 2).min(dim=0), match="non-zero size|empty|zero")
+case("var-correction-2", "reductions", lambda m: f64(m, [1.0, 2.0, 4.0, 8.0]).var(correction=2))
+case("prod-with-zero-grad", "autograd", lambda m: grad_of(m, [2.0, 0.0, 3.0], lambda x: x.prod()))
+
 # ---- nn ----------------------------------------------------------------------------------------
 case("Linear-float-features", "nn", lambda m: m.nn.Linear(2.5, 3), match="float|int")
 case("Linear-negative-features", "nn", lambda m: m.nn.Linear(-1, 3), match="negative")
@@ -954,8 +969,14 @@ _owe(OPS, 'min, argmin, amax, var/std, logsumexp, prod',
      'min min-dim argmin amax-two-dims var-default std-correction-0 var-one-element logsumexp logsumexp-all-minus-inf logsumexp-no-dim prod')
 _owe(OPS, 'module-level exp/log, maximum, minimum, where',
      'exp-module-level log-module-level maximum-broadcast minimum-nan where where-float-condition')
-_owe(OPS, 'method spellings add/div/clip',
-     'method-add-alpha method-div-rounding method-clip')
+_owe(OPS, 'method spellings add/sub/mul/div/neg/pow/clip',
+     'method-add-alpha method-div-rounding method-clip method-sub-mul-neg-pow')
+_owe(OPS, 'module-level tanh/sigmoid/relu/abs, where with scalars',
+     'module-level-tanh-sigmoid-relu module-level-abs where-scalar-branches')
+_owe(OPS, 'cat/stack/squeeze/flatten checks',
+     'cat-promotes-dtypes stack-empty-list squeeze-dim-out-of-range')
+_owe(OPS, 'amax/min over dims, var correction, prod (and its gradient at 0)',
+     'amax-one-dim min-empty-dim var-correction-2 prod-with-zero-grad')
 
 _owe(NN, 'load_state_dict validation',
      'load_state_dict-list load_state_dict-str-value')
