@@ -8,7 +8,8 @@ torch runs first and decides what mylib must do:
 mylib runs under `warnings.simplefilter("error")` and `np.errstate(all="raise")` where torch is
 silent; where torch warns, mylib must warn the same category.
 
-Count the outcomes (for issue 10's closing note):  python -m tests.test_torch_user
+Count the outcomes (for issue 10's closing note):  PYTHONPATH=. .venv/bin/python -m tests.test_torch_user
+(add -v to print why each failing case fails and which part of issue 10 owns it)
 """
 from __future__ import annotations
 
