@@ -377,3 +377,83 @@ def test_dim_out_of_range_says_what_torch_says(dim):
     with pytest.raises(IndexError) as ours:
         F.softmax(Tensor(np.ones((2, 3))), dim)
     assert str(torch_error.value) in str(ours.value), (str(ours.value), str(torch_error.value))
+
+
+# ---------------------------------------------------------------- under the hood: inf, nan, subnormals, no warnings
+
+def special_values(dtype) -> np.ndarray:
+    tiny = np.finfo(dtype).smallest_subnormal
+    return np.array([1e30, -1e30, np.inf, -np.inf, np.nan, 0.0, -0.0, tiny, -tiny, 1000 * tiny, 1.0, -2.5], dtype=dtype)
+
+
+def run_silently(fn, x: np.ndarray):
+    """fn(x) and its gradient for dL/dy = 1, failing on any numpy warning or FloatingPointError (underflow too)."""
+    t = Tensor(x, requires_grad=True)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        y = fn(t)
+        y.backward(np.ones(y.shape, dtype=x.dtype))
+    return y, t.grad
+
+
+def assert_same_as_torch_where_finite(fn, torch_fn, x: np.ndarray, what: str):
+    """Values equal torch's (nan where torch's is nan); the gradient equals torch's where torch's is finite."""
+    y, grad = run_silently(fn, x)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = torch_fn(tx)
+    ty.backward(torch.ones_like(ty))
+    tolerance = dict(rtol=1e-7, atol=1e-30) if x.dtype == np.float64 else dict(rtol=1.3e-6, atol=1e-30)
+    assert_same(y, ty, f"{what} on {x} ({x.dtype})", equal_nan=True, **tolerance)
+    finite = torch.isfinite(tx.grad)
+    assert_same(grad.data[finite.numpy()], tx.grad[finite], f"the gradient of {what} on {x} ({x.dtype}), "
+                "where torch's is finite", **tolerance)
+
+
+QUIET_OPS = ["leaky_relu", "leaky_relu(-1.5)", "softplus", "softplus(2, 5)", "softplus(-0.5)", "softplus(0.1, 1)",
+             "erf", "atan"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", QUIET_OPS)
+def test_inf_nan_and_subnormals_give_torchs_values_without_a_warning(name, dtype):
+    """At ±1e30, ±inf, nan, ±0 and subnormals: torch's values and gradients, no warning, underflow harmless."""
+    fn, torch_fn, _ = ELEMENTWISE[name]
+    assert_same_as_torch_where_finite(fn, torch_fn, special_values(dtype), name)
+
+
+SOFTMAX_ROWS = [[np.inf, 1.0], [-np.inf, -np.inf], [np.inf, np.inf], [np.inf, -np.inf], [-np.inf, 1.0],
+                [np.nan, 1.0], [1e30, -1e30], [1e30, 1e30], [5e-324, 0.0]]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("row", SOFTMAX_ROWS, ids=str)
+def test_softmax_of_inf_and_nan_rows_is_torchs_without_a_warning(row, dtype):
+    """softmax/log_softmax of rows with ±inf, nan or ±1e30 equal torch's (nan included), silently."""
+    x = np.array(row, dtype=dtype)
+    assert_same_as_torch_where_finite(lambda t: F.softmax(t, 0), lambda t: TF.softmax(t, 0), x, "softmax(x, 0)")
+    assert_same_as_torch_where_finite(lambda t: F.log_softmax(t, 0), lambda t: TF.log_softmax(t, 0), x,
+                                      "log_softmax(x, 0)")
+
+
+def test_the_silent_run_can_fail():
+    """The check above catches numpy's complaint: the textbook softmax of [inf, 1] warns."""
+    with pytest.raises(FloatingPointError), np.errstate(all="raise"):
+        x = np.array([np.inf, 1.0])
+        x - x.max()
+
+
+@pytest.mark.parametrize("name, call, torch_call", [
+    ("softmax", lambda x: F.softmax(x, 0), lambda x: TF.softmax(x, 0)),
+    ("log_softmax", lambda x: F.log_softmax(x, -1), lambda x: TF.log_softmax(x, -1)),
+    ("leaky_relu", F.leaky_relu, TF.leaky_relu),
+    ("softplus", F.softplus, TF.softplus),
+    ("gelu", F.gelu, TF.gelu),
+])
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_])
+def test_integer_inputs_are_refused_like_torch(name, call, torch_call, dtype):
+    """softmax, log_softmax, leaky_relu, softplus and gelu refuse integer and bool tensors, as torch does."""
+    values = np.array([1, 0, 2]).astype(dtype)
+    with pytest.raises(NotImplementedError):
+        torch_call(torch.from_numpy(values))
+    with pytest.raises(NotImplementedError, match=f"{name}.*not implemented for dtype"):
+        call(Tensor(values))

@@ -381,3 +381,80 @@ def test_bce_with_logits_training_run_matches_torch():
     assert losses[-1] < 0.5 * losses[0], f"the loss should at least halve in 50 epochs: {losses[0]} -> {losses[-1]}"
     for name, value in torch_linear.state_dict().items():
         assert_same(linear.state_dict()[name], value, f"the {name} after 50 epochs")
+
+
+# ---------------------------------------------------------------- under the hood: ±inf logits, no warnings
+
+def silent_loss_and_grads(fn, x, y, **kwargs):
+    """The loss and both gradients, failing on any numpy warning or FloatingPointError (underflow too)."""
+    tx, ty = Tensor(x, requires_grad=True), Tensor(y, requires_grad=True)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        loss = fn(tx, ty, **kwargs)
+        loss.backward(np.ones(loss.shape, dtype=x.dtype))
+    return loss, tx.grad, ty.grad
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kwargs", [{}, {"weight": [0.0, 2.0, 1.0, 0.5]}, {"pos_weight": [3.0, 0.0, 1e30, 1.0]},
+                                    {"weight": [0.0, 1.0, 2.0, 1.0], "pos_weight": [2.0, 2.0, 0.5, 1.0]}], ids=str)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_bce_with_logits_at_inf_nan_and_subnormals_is_torchs_without_a_warning(kwargs, reduction, dtype):
+    """BCE-with-logits at ±1e30, ±inf, nan, 0 and subnormal logits: torch's loss and gradients, silently."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    x = np.array([1e30, -1e30, np.inf, -np.inf, np.nan, 0.0, tiny, -tiny], dtype=dtype).reshape(2, 4)
+    for y in (np.zeros_like(x), np.ones_like(x), np.full_like(x, 0.5)):
+        extra = {k: np.array(v, dtype=dtype) for k, v in kwargs.items()}
+        loss, gx, gy = silent_loss_and_grads(F.binary_cross_entropy_with_logits, x, y, reduction=reduction, **extra)
+        tx, ty = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
+        theirs = torch_F.binary_cross_entropy_with_logits(tx, ty, reduction=reduction,
+                                                          **{k: torch.from_numpy(v) for k, v in extra.items()})
+        theirs.backward(torch.ones_like(theirs))
+        what = f"binary_cross_entropy_with_logits({x.tolist()}, target {y[0, 0]}, {kwargs}, reduction={reduction!r})"
+        tol = dict(rtol=1e-7, atol=1e-30) if dtype == np.float64 else dict(rtol=1.3e-6, atol=1e-30)
+        assert_same(loss, theirs, what, equal_nan=True, **tol)
+        for mine, grad in ((gx, tx.grad), (gy, ty.grad)):
+            finite = torch.isfinite(grad)
+            assert_same(mine.data[finite.numpy()], grad[finite], f"a gradient of {what} where torch's is finite", **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bce_at_zero_one_and_subnormal_probabilities_is_torchs_without_a_warning(dtype):
+    """binary_cross_entropy at p = 0, 1, subnormal and 1 - ε: torch's loss and gradient (its 1e-12 floor), silently."""
+    tiny, eps = np.finfo(dtype).smallest_subnormal, np.finfo(dtype).epsneg
+    p = np.array([0.0, 1.0, tiny, 1 - eps, 0.5, 0.0], dtype=dtype)
+    y = np.array([1.0, 0.0, 0.5, 1.0, tiny, 0.0], dtype=dtype)
+    for weight in (None, np.array(2.0, dtype=dtype)):
+        loss, gp, _ = silent_loss_and_grads(F.binary_cross_entropy, p, y, weight=weight, reduction="none")
+        tp = torch.tensor(p, requires_grad=True)
+        theirs = torch_F.binary_cross_entropy(tp, torch.tensor(y), reduction="none",
+                                              weight=None if weight is None else torch.tensor(weight))
+        theirs.backward(torch.ones_like(theirs))
+        assert_same(loss, theirs, f"binary_cross_entropy({p}, {y}, weight={weight})")
+        assert_same(gp, tp.grad, f"the gradient of binary_cross_entropy({p}, {y}, weight={weight})")
+
+
+@pytest.mark.parametrize("call, torch_call", [
+    (lambda: F.binary_cross_entropy(Tensor(np.array([0.5])), Tensor(np.array([2.0]))),
+     lambda: torch_F.binary_cross_entropy(torch.tensor([0.5]), torch.tensor([2.0]))),
+    (lambda: F.binary_cross_entropy(Tensor(np.array([1.5])), Tensor(np.array([1.0]))),
+     lambda: torch_F.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0]))),
+    (lambda: F.binary_cross_entropy(Tensor(np.array([0.5, 0.5])), Tensor(np.ones(2)), weight=np.ones(3)),
+     lambda: torch_F.binary_cross_entropy(torch.tensor([0.5, 0.5]), torch.ones(2), weight=torch.ones(3))),
+    (lambda: F.binary_cross_entropy_with_logits(Tensor(np.zeros(2)), Tensor(np.ones(2)), pos_weight=np.ones(3)),
+     lambda: torch_F.binary_cross_entropy_with_logits(torch.zeros(2), torch.ones(2), pos_weight=torch.ones(3))),
+    (lambda: F.binary_cross_entropy(Tensor(np.array([0.5, 0.5])), Tensor(np.array([0, 1]))),
+     lambda: torch_F.binary_cross_entropy(torch.tensor([0.5, 0.5]), torch.tensor([0, 1]))),
+], ids=["target 2", "input 1.5", "weight (3,)", "pos_weight (3,)", "int target"])
+def test_errors_torch_raises_as_runtime_error_are_runtime_errors(call, torch_call):
+    """Where torch raises RuntimeError (target outside [0, 1], weight of a bad shape, int target), so does mylib."""
+    with pytest.raises(RuntimeError):
+        torch_call()
+    with pytest.raises(RuntimeError, match="binary_cross_entropy"):
+        call()
+
+
+def test_a_weight_that_is_not_numbers_is_a_type_error():
+    """A string as weight is a TypeError naming the argument, not numpy's 'could not convert string'."""
+    with pytest.raises(TypeError, match="argument 'weight' must be a Tensor of numbers, not str"):
+        F.binary_cross_entropy(Tensor(np.array([0.5])), Tensor(np.array([1.0])), weight="a")
