@@ -516,3 +516,26 @@ def test_broadcast_errors_name_the_shapes():
             op(Tensor(np.ones((2, 3))), Tensor(np.ones(4)))
     with pytest.raises(ValueError, match="Integers to negative integer powers"):  # not a shape error
         Tensor([2, 3]) ** Tensor([-1, 1])
+
+
+# ---- zeros and ones take a shape as torch does (issue 10) ----
+
+@pytest.mark.parametrize("name", ["zeros", "ones"])
+@pytest.mark.parametrize("size", [(2, 3), ((2, 3),), ([2, 3],), ([],), ((),), (0,), (torch.Size([4, 1]),)],
+                         ids=["ints", "tuple", "list", "empty-list", "empty-tuple", "zero", "a-shape"])
+def test_zeros_and_ones_take_a_shape_like_torch(name, size):
+    """zeros/ones take ints or one shape sequence (zeros((2, 3)), zeros(x.shape), ones([])), like torch."""
+    ours, theirs = getattr(mylib, name)(*size), getattr(torch, name)(*size)
+    assert_same(ours, theirs, f"mylib.{name}{size}")
+    assert ours.dtype == np.float32, f"mylib.{name}{size}: expected float32 (torch's default), got {ours.dtype}"
+    x = mylib.zeros(3, 2)
+    assert getattr(mylib, name)(x.shape).shape == (3, 2), f"mylib.{name}(x.shape) should have x's shape"
+
+
+@pytest.mark.parametrize("size, error", [((2, -1), RuntimeError), ((2.5,), TypeError), (((2, 0.5),), TypeError), ((), TypeError)])
+def test_zeros_refuses_bad_sizes_like_torch(size, error):
+    """zeros(2, -1) is a RuntimeError and zeros(2.5) a TypeError, as in torch."""
+    expected = torch_error(lambda: torch.zeros(*size))
+    assert isinstance(expected, error)
+    with pytest.raises(error):
+        mylib.zeros(*size)

@@ -5,6 +5,7 @@ no_grad and detach, gradcheck, and seed 003's two-layer network — all against 
 output and every input's gradient; `gradcheck` checks every op a second, independent way.
 """
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -472,3 +473,238 @@ def test_bad_dim_lists_raise_like_torch(fn):
     expected = torch_error(lambda: fn(torch.ones(2, 3, dtype=torch.float64)))
     with pytest.raises(type(expected)):
         fn(Tensor(np.ones((2, 3))))
+
+
+# ---- the everyday tensor API (Under the hood, issue 10) ----
+
+few = settings(max_examples=15)  # many ops below: a few examples each keeps the file fast
+pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3)
+
+
+@few
+@given(shapes=pairs, seed=st.integers(0, 2**16), name=st.sampled_from(["maximum", "minimum"]))
+def test_maximum_and_minimum_broadcast_like_torch(shapes, seed, name):
+    """maximum(a, b) and minimum(a, b) broadcast and give torch's values and gradients."""
+    a, b = make_inputs(shapes.input_shapes, seed)
+    check_op(getattr(mylib, name), [a, b], getattr(torch, name), what=f"{name}(a, b)")
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_ties_split_the_gradient_like_torch(name):
+    """At a tie, maximum and minimum give each input half of the gradient, as torch does."""
+    a, b = np.array([1.0, 2.0, 3.0, 2.0]), np.array([3.0, 2.0, 1.0, 2.0])
+    check_op(getattr(mylib, name), [a, b], getattr(torch, name), what=f"{name}(a, b) with ties")
+    with pytest.raises(TypeError, match="must be Tensor"):
+        getattr(mylib, name)(Tensor(a), 2.0)
+
+
+@few
+@given(shapes=mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_where_broadcasts_like_torch(shapes, seed):
+    """where(condition, a, b) picks like torch and sends each input its gradient where it was picked."""
+    c, a, b = make_inputs(shapes.input_shapes, seed)
+    check_op(lambda a, b: mylib.where(Tensor(c > 0), a, b), [a, b],
+             lambda a, b: torch.where(torch.tensor(c > 0), a, b), what="where(c > 0, a, b)")
+    check_op(lambda a: a.where(Tensor(c > 0), 0.5), [a], lambda a: a.where(torch.tensor(c > 0), 0.5),
+             what="a.where(c > 0, 0.5)")
+
+
+@few
+@given(case=shape_and_dim(), seed=st.integers(0, 2**16), name=st.sampled_from(["amax", "amin"]))
+def test_amax_and_amin_over_several_dims(case, seed, name):
+    """amax/amin over one dim, several dims or all, keepdim or not: torch's values and gradients."""
+    shape, dim, keepdim = case
+    x = np.round(make_inputs([shape], seed)[0])  # rounded: ties happen, and share the gradient
+    dim = () if dim is None else dim
+    check_op(lambda t: getattr(t, name)(dim, keepdim), [x], what=f"x.{name}({dim}, keepdim={keepdim}) (with ties)")
+
+
+@few
+@given(case=shape_and_dim(allow_tuple=False), seed=st.integers(0, 2**16))
+def test_min_along_dim_and_argmin(case, seed):
+    """x.min(dim) returns torch's (values, indices), x.min() and argmin too, gradients included."""
+    shape, dim, keepdim = case
+    x = make_inputs([shape], seed)[0]
+    check_op(lambda t: t.min(dim, keepdim), [x], what=f"x.min({dim}, keepdim={keepdim})")
+    check_op(lambda t: t.min(), [np.round(x)], what="x.min() (with ties)")
+    ours, theirs = Tensor(x).argmin(dim, keepdim), torch.from_numpy(x).argmin(dim, keepdim)
+    assert_same(ours, theirs, f"x.argmin({dim}, keepdim={keepdim})")
+    assert_same(Tensor(x).argmin(), torch.from_numpy(x).argmin(), "x.argmin()")
+
+
+@few
+@given(case=shape_and_dim(), seed=st.integers(0, 2**16), correction=st.sampled_from([0, 1, 2]),
+       name=st.sampled_from(["var", "std"]))
+def test_var_and_std_with_correction(case, seed, correction, name):
+    """var and std over dims with correction 0, 1, 2: torch's values and gradients."""
+    shape, dim, keepdim = case
+    dims = range(len(shape)) if dim is None else [dim] if isinstance(dim, int) else dim
+    if int(np.prod([shape[d] for d in dims])) <= correction:
+        correction = 0  # N <= correction divides by zero: tested separately
+    x = make_inputs([shape], seed)[0]
+    check_op(lambda t: getattr(t, name)(dim, keepdim=keepdim, correction=correction), [x],
+             what=f"x.{name}({dim}, keepdim={keepdim}, correction={correction})")
+
+
+def test_var_spellings_like_torch():
+    """var(unbiased=False), var(0, False, True), axis=, integer refusal and N <= correction match torch."""
+    x = make_inputs([(3, 4)])[0]
+    for call in (lambda t: t.var(unbiased=False), lambda t: t.var(0, False, True), lambda t: t.std(axis=1),
+                 lambda t: t.var(False), lambda t: t.var(1, correction=4), lambda t: t[:1].var(0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns that the degrees of freedom are <= 0
+            expected = call(torch.from_numpy(x))
+        assert_same(call(Tensor(x)), expected, "var/std spelled the torch way", equal_nan=True)
+    with pytest.raises(RuntimeError, match="floating point"):
+        Tensor([1, 2]).var()
+
+
+@few
+@given(case=shape_and_dim(), seed=st.integers(0, 2**16))
+def test_logsumexp_like_torch(case, seed):
+    """logsumexp over dims: torch's values and gradients (the softmax)."""
+    shape, dim, keepdim = case
+    dim = tuple(range(len(shape))) if dim is None else dim
+    check_op(lambda t: t.logsumexp(dim, keepdim), [make_inputs([shape], seed)[0]],
+             what=f"x.logsumexp({dim}, keepdim={keepdim})")
+
+
+def test_logsumexp_is_stable_and_silent():
+    """logsumexp of huge, -inf and +inf entries gives torch's values without a warning."""
+    x = np.array([[1000.0, 1000.0], [-np.inf, -np.inf], [np.inf, 1.0], [-1e30, 0.0]])
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        got = Tensor(x).logsumexp(1)
+    assert_same(got, torch.from_numpy(x).logsumexp(1), "logsumexp of huge and infinite rows")
+    assert_same(Tensor([1, 2]).logsumexp(0), torch.tensor([1, 2]).logsumexp(0), "logsumexp of integers")
+
+
+@few
+@given(case=shape_and_dim(allow_tuple=False), seed=st.integers(0, 2**16), zeros=st.integers(0, 3))
+def test_prod_gradient_with_zeros(case, seed, zeros):
+    """prod over a dim or all: torch's values and gradients, also with one, two or more zeros in x."""
+    shape, dim, keepdim = case
+    x = make_inputs([shape], seed)[0]
+    x.reshape(-1)[np.random.default_rng(seed).permutation(x.size)[:zeros]] = 0.0
+    check_op(lambda t: t.prod(dim, keepdim), [x], what=f"x.prod({dim}, keepdim={keepdim}) with {zeros} zeros")
+    check_op(lambda t: t.prod(), [x], what=f"x.prod() with {zeros} zeros")
+
+
+@few
+@given(shape=array_shapes(min_dims=0, max_dims=3, max_side=3), seed=st.integers(0, 2**16), data=st.data())
+def test_unsqueeze_squeeze_view_flatten(shape, seed, data):
+    """unsqueeze, squeeze (all or one dim), view and flatten: torch's shapes and gradients."""
+    x = make_inputs([shape], seed)[0]
+    n = len(shape)
+    d = data.draw(st.integers(-n - 1, n), label="unsqueeze dim")
+    check_op(lambda t: t.unsqueeze(d), [x], what=f"x.unsqueeze({d})")
+    check_op(lambda t: t.unsqueeze(d).squeeze(), [x], what=f"x.unsqueeze({d}).squeeze()")
+    check_op(lambda t: t.unsqueeze(d).squeeze(d), [x], what=f"x.unsqueeze({d}).squeeze({d})")
+    check_op(lambda t: t.view(-1), [x], what="x.view(-1)")
+    if n:
+        s = data.draw(st.integers(-n, n - 1), label="squeeze dim")
+        check_op(lambda t: t.squeeze(s), [x], what=f"x.squeeze({s})")
+        check_op(lambda t: t.flatten(s), [x], what=f"x.flatten({s})")
+        check_op(lambda t: t.view(*shape[::-1]), [x], what=f"x.view{shape[::-1]}")
+
+
+@few
+@given(shapes=pairs, seed=st.integers(0, 2**16), data=st.data())
+def test_expand_like_torch(shapes, seed, data):
+    """expand (with -1 for a kept size) and expand_as: torch's values and the gradient summed back."""
+    small, big = shapes.input_shapes[0], shapes.result_shape
+    sizes = tuple(-1 if i >= len(big) - len(small) and data.draw(st.booleans(), label=f"-1 at {i}") else n
+                  for i, n in enumerate(big))
+    check_op(lambda t: t.expand(sizes), make_inputs([small], seed), what=f"x.expand({sizes})")
+    check_op(lambda t: t.expand_as(Tensor(np.zeros(big))), make_inputs([small], seed),
+             lambda t: t.expand_as(torch.zeros(big)), what=f"x.expand_as(a tensor of shape {big})")
+
+
+@few
+@given(shape=array_shapes(min_dims=1, max_dims=3, max_side=3), seed=st.integers(0, 2**16), data=st.data())
+def test_cat_and_stack_like_torch(shape, seed, data):
+    """cat along a dim (different sizes there) and stack along a new dim: torch's values and gradients."""
+    n = len(shape)
+    dim = data.draw(st.integers(-n, n - 1), label="dim")
+    other = tuple(data.draw(st.integers(0, 3), label="size") if i == dim % n else s for i, s in enumerate(shape))
+    arrays = make_inputs([shape, other, shape], seed)
+    check_op(lambda *ts: mylib.cat(ts, dim), arrays, lambda *ts: torch.cat(ts, dim), what=f"cat(xs, {dim})")
+    new = data.draw(st.integers(-n - 1, n), label="stack dim")
+    check_op(lambda a, b: mylib.stack([a, b], new), [arrays[0], arrays[2]], lambda a, b: torch.stack([a, b], new),
+             what=f"stack([a, b], {new})")
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, x: lib.cat([x, x[:, :2]]), lambda lib, x: lib.cat([x, x[0]]), lambda lib, x: lib.cat([x, x.sum()]),
+    lambda lib, x: lib.stack([x, x[:, :2]]), lambda lib, x: lib.stack([]), lambda lib, x: x.expand(4, -1),
+    lambda lib, x: x.expand(3), lambda lib, x: x.expand(-1, 2, 3), lambda lib, x: lib.where(x, x, x),
+    lambda lib, x: x.amax(0)[:0].amax(), lambda lib, x: lib.arange(0, 3, 0), lambda lib, x: lib.arange(3, 0, 1),
+], ids=["cat-sizes", "cat-ndim", "cat-0d", "stack-sizes", "stack-empty", "expand-size", "expand-too-few",
+        "expand-leading--1", "where-float-condition", "amax-of-nothing", "arange-step-0", "arange-sign"])
+def test_shape_errors_are_runtime_errors_like_torch(fn):
+    """Shape mistakes in cat, stack, expand, where, amax and arange raise torch's RuntimeError."""
+    expected = torch_error(lambda: fn(torch, torch.zeros(2, 3)))
+    with pytest.raises(RuntimeError) as info:
+        fn(mylib, mylib.zeros(2, 3))
+    assert isinstance(expected, RuntimeError), f"torch raised {expected!r}"
+    words = [w for w in re.findall(r"[a-z]{4,}", str(expected).lower()) if w in str(info.value).lower()]
+    assert len(words) >= 2, f"mylib's message {str(info.value)!r} shares few words with torch's {str(expected)!r}"
+
+
+@pytest.mark.parametrize("call", ["arange(5)", "arange(2, 9, 3)", "arange(0, 1, 0.1)", "arange(1.5)", "arange(5, 1, -2)",
+                                  "full((2, 3), 7)", "full([2], 0.5)", "full((), True)", "eye(3)", "eye(2, 4)",
+                                  "zeros_like(eye(2))", "ones_like(arange(3))", "zeros_like(eye(2), dtype=np.int64)"])
+def test_creation_functions_like_torch(call):
+    """arange, full, eye, zeros_like and ones_like give torch's values and dtypes."""
+    names = ["arange", "full", "eye", "zeros_like", "ones_like"]
+    ours = eval(call, {"np": np, **{name: getattr(mylib, name) for name in names}})
+    theirs = eval(call.replace("np.", "torch."), {"torch": torch, **{name: getattr(torch, name) for name in names}})
+    assert_same(ours, theirs, call)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), f"{call}: dtype {ours.dtype}, torch {theirs.dtype}"
+
+
+@pytest.mark.parametrize("name", ["rand", "randn"])
+def test_rand_and_randn_shapes_seeds_and_generators(name):
+    """rand/randn take a shape like torch, are float32, and repeat with the same seed or generator state."""
+    fn = getattr(mylib, name)
+    x = fn(2, 3, generator=0)
+    assert x.shape == (2, 3) and x.dtype == np.float32, f"{name}(2, 3): got shape {x.shape}, dtype {x.dtype}"
+    assert fn((2, 3), generator=0).shape == (2, 3), f"{name}((2, 3)) should have shape (2, 3)"
+    np.testing.assert_array_equal(fn(4, generator=7).data, fn(4, generator=np.random.default_rng(7)).data,
+                                  err_msg=f"{name}: a seed and a Generator with that seed should agree")
+    assert not np.array_equal(fn(4).data, fn(4).data), f"{name}() without a generator repeated itself"
+    big = fn(20000, generator=1, dtype=np.float64).data
+    low, mean, std = (0, 0.5, 12 ** -0.5) if name == "rand" else (-np.inf, 0.0, 1.0)
+    assert big.min() >= low and abs(big.mean() - mean) < 0.02 and abs(big.std() - std) < 0.02, \
+        f"{name}: mean {big.mean():.3f} and std {big.std():.3f}, expected {mean:.3f} and {std:.3f}"
+    assert fn(2, requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("name, args", [("add", (2.0,)), ("sub", (2.0,)), ("mul", (2.0,)), ("div", (2.0,)),
+                                        ("neg", ()), ("clip", (-0.5, 0.5)), ("pow", (3,)), ("abs", ())])
+def test_method_spellings_like_torch(name, args):
+    """x.add(y), x.sub(y), x.mul(y), x.div(y), x.neg(), x.clip(a, b), x.pow(n), x.abs(): torch's values and gradients."""
+    a, b = make_inputs([(2, 3), (3,)], away_from_zero=True)
+    check_op(lambda x: getattr(x, name)(*args), [a], what=f"x.{name}{args}")
+    if name in ("add", "sub", "mul", "div"):
+        check_op(lambda x, y: getattr(x, name)(y), [a, b], what=f"x.{name}(y)")
+    if name in ("add", "sub"):
+        check_op(lambda x, y: getattr(x, name)(y, alpha=3), [a, b], what=f"x.{name}(y, alpha=3)")
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "relu"])
+def test_module_level_functions_like_torch(name):
+    """mylib.exp(x), mylib.log(x), … equal torch.exp(x), torch.log(x), …, and refuse non-tensors the same way."""
+    check_op(getattr(mylib, name), make_inputs([(2, 3)], low=0.1, high=3), getattr(torch, name), what=f"{name}(x)")
+    expected = torch_error(lambda: getattr(torch, name)(2.0))
+    with pytest.raises(type(expected), match="must be Tensor"):
+        getattr(mylib, name)(2.0)
+
+
+def test_new_reductions_accept_axis():
+    """axis= works for dim= in min, argmin, amax, amin, var, std, logsumexp and prod, as in torch."""
+    x = make_inputs([(3, 4)])[0]
+    for name in ("min", "argmin", "amax", "amin", "var", "std", "logsumexp", "prod"):
+        ours, theirs = getattr(Tensor(x), name)(axis=1), getattr(torch.from_numpy(x), name)(axis=1)
+        assert_same(ours[0] if name == "min" else ours, theirs[0] if name == "min" else theirs, f"x.{name}(axis=1)")
