@@ -10,6 +10,8 @@ in one process, each against its own mylib, while this module stays imported.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -190,3 +192,34 @@ def assert_round_trip_resumes_identically(name: str, options: dict) -> None:
     resumed.load_state_dict(checkpoint["optimizer"])
     second_half = train(resumed, fresh, "mylib", steps=10)
     np.testing.assert_array_equal(second_half[-1], straight[-1])
+
+
+# ---- float32 at the edge: overflow to inf, inf and nan gradients (issue 10) ----
+FLOAT32_GRADIENTS = {"1e30": [1e30, -1e30, 1.0], "3e38 and 1e-30": [1e30, 1e-30, -3e38],
+                     "inf": [np.inf, -np.inf, 1.0], "nan": [np.nan, 1.0, 2.0]}
+
+
+def float32_steps(framework, name, options, first_gradient):
+    """float32 parameters after 3 steps (the given gradient, an ordinary one, half the given one)."""
+    import mylib.optim as optim
+    from mylib import Tensor
+    start = np.array([1.0, -2.0, 0.5], np.float32)
+    p = Tensor(start.copy(), requires_grad=True) if framework == "mylib" else torch.tensor(start, requires_grad=True)
+    optimizer = getattr(optim, name)([p], **options) if framework == "mylib" else \
+        getattr(torch.optim, name)([p], **options, foreach=False)
+    first = np.array(first_gradient, np.float32)
+    for g in (first, np.array([1.0, -1.0, 2.0], np.float32), first * np.float32(0.5)):
+        p.grad = Tensor(g.copy()) if framework == "mylib" else torch.tensor(g)
+        optimizer.step()
+    return p if framework == "mylib" else p.detach()
+
+
+def assert_float32_steps_like_torch(name: str, options: dict, gradient: str) -> None:
+    """mylib's float32 steps equal torch's (to float32 rounding; inf and nan in the same places), without warnings."""
+    with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
+        warnings.simplefilter("error")
+        mine = float32_steps("mylib", name, options, FLOAT32_GRADIENTS[gradient])
+    theirs = float32_steps("torch", name, options, FLOAT32_GRADIENTS[gradient])
+    # float32 rounding (torch fuses multiply-adds) differs in the last bits; inf and nan must sit where torch's do
+    assert_same(mine, theirs, f"{call(name, options)} in float32, first gradient {gradient}", rtol=1e-5, atol=0,
+                equal_nan=True)

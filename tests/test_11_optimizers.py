@@ -14,7 +14,7 @@ import torch
 import mylib.optim as optim
 from mylib import Tensor, lr_scheduler
 from tests.compare import assert_same
-from tests.optim_problem import (START, START_FLAT, STEPS, assert_resumes_from_torch_state_dict,
+from tests.optim_problem import (START, START_FLAT, STEPS, assert_float32_steps_like_torch, assert_resumes_from_torch_state_dict,
                                  assert_round_trip_resumes_identically, assert_same_path, assert_same_state,
                                  assert_step_leaves_grad_untouched, call, gradient_sequence, ids, make,
                                  mylib_loss, new_params, run, steps_on_given_gradients, train)
@@ -312,3 +312,100 @@ def test_scheduler_rejects_non_optimizer_and_resumes():
     other = lr_scheduler.ExponentialLR(optim.SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1), gamma=0.5)
     other.load_state_dict(state)
     assert other.get_last_lr() == [0.1 * 0.5 ** 3]
+
+
+# ---- what a torch user may type by mistake (issue 10) ----
+def _mine(values=(1.0, -2.0), dtype=np.float64):
+    return Tensor(np.array(values, dtype=dtype), requires_grad=True)
+
+
+def _theirs(values=(1.0, -2.0), dtype=torch.float64):
+    return torch.tensor(values, dtype=dtype, requires_grad=True)
+
+
+def test_non_leaf_tensor_is_refused_but_a_retained_one_is_not():
+    """SGD([w * 2]) raises torch's "can't optimize a non-leaf Tensor"; after retain_grad() it is accepted."""
+    with pytest.raises(ValueError, match="^can't optimize a non-leaf Tensor$"):
+        torch.optim.SGD([_theirs() * 2], lr=0.1)
+    with pytest.raises(ValueError, match="^can't optimize a non-leaf Tensor$"):
+        optim.SGD([_mine() * 2], lr=0.1)
+    retained = _mine() * 2
+    retained.retain_grad()
+    assert optim.SGD([retained], lr=0.1).param_groups[0]["params"] == [retained]
+
+
+BAD_CALLS = {  # case: (mylib call, torch call, words mylib's message must contain)
+    "lr='0.1'": (lambda: optim.SGD([_mine()], lr="0.1"), lambda: torch.optim.SGD([_theirs()], lr="0.1"), "lr should be a float"),
+    "lr=None": (lambda: optim.SGD([_mine()], lr=None), lambda: torch.optim.SGD([_theirs()], lr=None), "got NoneType"),
+    "lr=-0.1": (lambda: optim.SGD([_mine()], lr=-0.1), lambda: torch.optim.SGD([_theirs()], lr=-0.1), "Invalid learning rate: -0.1"),
+    "lr=2-element tensor": (lambda: optim.SGD([_mine()], lr=Tensor(np.array([0.1, 0.2]))),
+                            lambda: torch.optim.SGD([_theirs()], lr=torch.tensor([0.1, 0.2])), "Tensor lr must be 1-element"),
+    "params=3": (lambda: optim.SGD(3, lr=0.1), lambda: torch.optim.SGD(3, lr=0.1), "should be an iterable of Tensors or dicts, but got int"),
+    "params=None": (lambda: optim.SGD(None, lr=0.1), lambda: torch.optim.SGD(None, lr=0.1), "but got NoneType"),
+    "params=[]": (lambda: optim.SGD([], lr=0.1), lambda: torch.optim.SGD([], lr=0.1), "optimizer got an empty parameter list"),
+    "StepLR(step_size=0).step()": (lambda: lr_scheduler.StepLR(optim.SGD([_mine()], lr=0.1), step_size=0).step(),
+                                   lambda: torch.optim.lr_scheduler.StepLR(torch.optim.SGD([_theirs()], lr=0.1), step_size=0).step(),
+                                   "step_size=0"),
+    "CosineAnnealingLR(T_max=0).step()": (
+        lambda: lr_scheduler.CosineAnnealingLR(optim.SGD([_mine()], lr=0.1), T_max=0).step(),
+        lambda: torch.optim.lr_scheduler.CosineAnnealingLR(torch.optim.SGD([_theirs()], lr=0.1), T_max=0).step(), "T_max=0"),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before")  # torch's, not ours
+@pytest.mark.parametrize("case", list(BAD_CALLS))
+def test_bad_arguments_raise_torchs_exception_type_with_a_clear_message(case):
+    """A bad lr, params or scheduler period raises the exception type torch raises, with a message naming the problem."""
+    mine, theirs, words = BAD_CALLS[case]
+    with pytest.raises(Exception) as their_error:
+        theirs()
+    with pytest.raises(type(their_error.value), match=re.escape(words)):
+        mine()
+
+
+def test_lr_as_a_tensor_and_nan_lr_behave_like_torch():
+    """lr given as a 0-d tensor steps like torch; SGD accepts lr=nan like torch (and gets nan), Adam refuses it."""
+    p, q = _mine(), _theirs()
+    mine, theirs = optim.SGD([p], lr=Tensor(np.array(0.1)), momentum=0.9), torch.optim.SGD([q], lr=torch.tensor(0.1), momentum=0.9)
+    for g in ([1.0, -2.0], [0.5, 3.0]):
+        p.grad, q.grad = Tensor(np.array(g)), torch.tensor(g, dtype=torch.float64)
+        mine.step()
+        theirs.step()
+    assert_same(p, q, "SGD(lr=tensor(0.1), momentum=0.9) after 2 steps")
+    p, q = _mine(), _theirs()
+    mine, theirs = optim.SGD([p], lr=float("nan")), torch.optim.SGD([q], lr=float("nan"))
+    p.grad, q.grad = Tensor(np.ones(2)), torch.ones(2, dtype=torch.float64)
+    mine.step()
+    theirs.step()
+    assert_same(p, q, "SGD(lr=nan) after 1 step", rtol=0, atol=0, equal_nan=True)
+
+
+DUPLICATE_CASES = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
+                   ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)),
+                   ("SGD", dict(lr=0.1, momentum=0.5, dampening=0.3))]
+
+
+@pytest.mark.parametrize("name, options", DUPLICATE_CASES, ids=ids(DUPLICATE_CASES))
+def test_a_parameter_listed_twice_warns_and_steps_like_torch(name, options):
+    """SGD([p, p]) warns about duplicate parameters and moves p exactly as torch does (once per listing)."""
+    p, q = _mine(), _theirs()
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        mine = getattr(optim, name)([p, p], **options)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        theirs = getattr(torch.optim, name)([q, q], **options, foreach=False)
+    for step, g in enumerate(([1.0, -2.0], [0.5, 3.0], [-1.0, 1.0]), start=1):
+        p.grad, q.grad = Tensor(np.array(g)), torch.tensor(g, dtype=torch.float64)
+        mine.step()
+        theirs.step()
+        assert_same(p, q, f"{call(name, options)} over [p, p], after step {step}")
+
+
+SGD_FLOAT32 = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
+               ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True))]
+
+
+@pytest.mark.parametrize("gradient", ["1e30", "3e38 and 1e-30", "inf", "nan"])
+@pytest.mark.parametrize("name, options", SGD_FLOAT32, ids=ids(SGD_FLOAT32))
+def test_float32_overflow_and_inf_give_torchs_values_without_warnings(name, options, gradient):
+    """In float32, gradients of 1e30, inf or nan give torch's parameters (inf/nan where torch's are), with no numpy warning."""
+    assert_float32_steps_like_torch(name, options, gradient)

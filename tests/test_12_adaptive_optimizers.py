@@ -6,6 +6,7 @@ its single-tensor code path (`foreach=False`), the one mylib ports. Then paramet
 we copy, state_dict (ours and torch's), and torch's error messages.
 """
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import torch
 import mylib.optim as optim
 from mylib import Tensor
 from tests.compare import assert_same
-from tests.optim_problem import (START, STEPS, assert_resumes_from_torch_state_dict,
+from tests.optim_problem import (START, STEPS, assert_float32_steps_like_torch, assert_resumes_from_torch_state_dict,
                                  assert_round_trip_resumes_identically, assert_same_path, assert_same_state,
                                  assert_step_leaves_grad_untouched, call, gradient_sequence, ids, make,
                                  new_params, run, set_gradients, steps_on_given_gradients, train)
@@ -197,3 +198,93 @@ def test_lbfgs_needs_one_group_a_known_line_search_and_a_closure():
         optim.LBFGS([p], line_search_fn="armijo")
     with pytest.raises(TypeError, match="needs a closure"):
         optim.LBFGS([p]).step(None)
+
+
+# ---- what a torch user may type by mistake (issue 10) ----
+ADAPTIVE = ["Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "ASGD", "Rprop", "LBFGS"]
+
+
+@pytest.mark.parametrize("name", ADAPTIVE)
+def test_non_leaf_tensors_and_bad_learning_rates_are_refused_like_torch(name):
+    """Every optimizer refuses a non-leaf tensor, lr='0.1', lr=-0.1 and lr=nan with torch's exception type and words."""
+    for options, params, error, words in ((dict(), "non-leaf", ValueError, "can't optimize a non-leaf Tensor"),
+                                          (dict(lr="0.1"), "leaf", TypeError, "lr should be a float"),
+                                          (dict(lr=-0.1), "leaf", ValueError, "Invalid learning rate: -0.1"),
+                                          (dict(lr=float("nan")), "leaf", ValueError, "Invalid learning rate: nan")):
+        q = torch.ones(2, requires_grad=True)
+        with pytest.raises(error):
+            getattr(torch.optim, name)([q * 2 if params == "non-leaf" else q], **options)
+        p = Tensor(np.ones(2), requires_grad=True)
+        with pytest.raises(error, match=re.escape(words)):
+            getattr(optim, name)([p * 2 if params == "non-leaf" else p], **options)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax"])
+def test_betas_must_be_a_pair(name):
+    """betas=(0.9,) raises an IndexError as in torch, saying betas should be a pair."""
+    with pytest.raises(IndexError):
+        getattr(torch.optim, name)([torch.ones(2, requires_grad=True)], betas=(0.9,))
+    with pytest.raises(IndexError, match="betas should be a pair"):
+        getattr(optim, name)([Tensor(np.ones(2), requires_grad=True)], betas=(0.9,))
+
+
+DUPLICATES = [("Adagrad", {}), ("RMSprop", dict(centered=True, momentum=0.5)), ("Adam", dict(lr=0.1, amsgrad=True)),
+              ("Adamax", {}), ("ASGD", {}), ("Rprop", {})]
+
+
+@pytest.mark.parametrize("name, options", DUPLICATES, ids=ids(DUPLICATES))
+def test_a_parameter_listed_twice_warns_and_steps_like_torch(name, options):
+    """Optimizer([p, p]) warns about duplicate parameters and moves p exactly as torch does."""
+    p, q = Tensor(np.array([1.0, -2.0]), requires_grad=True), torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        mine = getattr(optim, name)([p, p], **options)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        theirs = getattr(torch.optim, name)([q, q], **options, foreach=False)
+    for step, g in enumerate(([1.0, -2.0], [0.5, 3.0], [-1.0, 1.0]), start=1):
+        p.grad, q.grad = Tensor(np.array(g)), torch.tensor(g, dtype=torch.float64)
+        mine.step()
+        theirs.step()
+        assert_same(p, q, f"{call(name, options)} over [p, p], after step {step}")
+
+
+FLOAT32 = [("Adam", {}), ("Adam", dict(amsgrad=True, weight_decay=0.1)), ("AdamW", {}), ("Adagrad", {}),
+           ("Adagrad", dict(lr_decay=0.1, weight_decay=0.1)), ("RMSprop", {}), ("RMSprop", dict(centered=True, momentum=0.9)),
+           ("RMSprop", dict(centered=True)), ("RMSprop", dict(momentum=0.9, weight_decay=0.1)), ("Adamax", {}),
+           ("Adamax", dict(weight_decay=0.1)), ("ASGD", {}), ("ASGD", dict(t0=1, weight_decay=0.1)), ("Rprop", {})]
+
+
+@pytest.mark.parametrize("gradient", ["1e30", "3e38 and 1e-30", "inf", "nan"])
+@pytest.mark.parametrize("name, options", FLOAT32, ids=ids(FLOAT32))
+def test_float32_overflow_and_inf_give_torchs_values_without_warnings(name, options, gradient):
+    """In float32, gradients of 1e30, inf or nan give torch's parameters (inf/nan where torch's are), with no numpy warning."""
+    assert_float32_steps_like_torch(name, options, gradient)
+
+
+@pytest.mark.parametrize("scale", [1e30, np.inf])
+def test_lbfgs_with_a_huge_gradient_is_silent_and_gives_torchs_values(scale):
+    """LBFGS in float32 with a gradient of 1e30 or inf gives torch's parameters (nan where torch's are) and no numpy warning."""
+    start, c = np.array([1.0, -2.0, 0.5], np.float32), np.array([scale, 1.0, -1.0], np.float32)
+    q = torch.tensor(start, requires_grad=True)
+    theirs = torch.optim.LBFGS([q], max_iter=3)
+
+    def torch_closure():
+        theirs.zero_grad()
+        loss = (q * torch.tensor(c)).sum() + (q ** 2).sum()
+        loss.backward()
+        return loss
+
+    p = Tensor(start.copy(), requires_grad=True)
+    mine = optim.LBFGS([p], max_iter=3)
+
+    def closure():
+        mine.zero_grad()
+        loss = (p * Tensor(c)).sum() + (p ** 2).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(2):
+        theirs.step(torch_closure)
+        with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
+            warnings.simplefilter("error")
+            mine.step(closure)
+    assert_same(p, q.detach(), f"LBFGS(max_iter=3) in float32, gradient {scale}", rtol=1e-5, atol=0, equal_nan=True)
