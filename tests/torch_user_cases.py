@@ -971,14 +971,6 @@ _owe(NN, 'load_state_dict validation',
 _owe(NN, 'nn.Softmax/LogSoftmax/Flatten/Identity/Dropout',
      'Softmax-layer LogSoftmax-layer Flatten-layer Identity-layer Dropout-p-too-big Dropout-eval-is-identity Dropout-p-1-train')
 
-_owe(OPTIM, 'non-leaf params',
-     'SGD-non-leaf')
-_owe(OPTIM, 'duplicate params warn',
-     'SGD-duplicate-params')
-_owe(OPTIM, 'RMSprop centered float32 with a huge gradient',
-     'RMSprop-centered-float32-huge-grad')
-_owe(OPTIM, "Adam float32 with a huge gradient (the RMSprop fix's sibling, beyond the issue's list)",
-     'Adam-float32-huge-grad')
 
 _owe(NUMERICS, "underflow harmless under np.errstate(all='raise')",
      'exp-underflow sigmoid-extremes-float32')
