@@ -539,3 +539,72 @@ def test_zeros_refuses_bad_sizes_like_torch(size, error):
     assert isinstance(expected, error)
     with pytest.raises(error):
         mylib.zeros(*size)
+
+# ---- issue 10: no silent wrong answers (Under the hood) ----
+
+@pytest.mark.parametrize("data, torch_type", [("abc", TypeError), (None, RuntimeError), ([None, 1.0], RuntimeError),
+                                               (np.array([1, "a"], dtype=object), TypeError), (["a", "b"], ValueError)])
+def test_bad_data_is_refused_at_construction(data, torch_type):
+    """Tensor(None), Tensor('abc'), object arrays and lists of strings raise at once, as torch does, naming the type."""
+    torch_error(lambda: torch.tensor(data))
+    with pytest.raises(torch_type) as info:
+        Tensor(data)
+    assert isinstance(info.value, TypeError) and type(data).__name__ in str(info.value)
+
+
+def test_adding_none_is_a_type_error():
+    """Tensor([1.]) + None raises TypeError (torch too), instead of giving nan."""
+    for op in (lambda T: T([1.0]) + None, lambda T: None * T([1.0])):
+        assert isinstance(torch_error(lambda: op(torch.tensor)), TypeError)
+        with pytest.raises(TypeError, match="NoneType"):
+            op(Tensor)
+    assert (Tensor([1.0]) == None) is False and (torch.tensor([1.0]) == None) is False  # noqa: E711
+
+
+@pytest.mark.parametrize("value, kind", [(np.ones(1), TypeError), ("ones(3)", RuntimeError), ("float32", RuntimeError)])
+def test_grad_assignment_is_checked(value, kind):
+    """Assigning .grad a non-tensor, or a tensor of another shape or dtype, is refused as torch refuses it."""
+    make = {"ones(3)": lambda T, f64: T([1.0, 1.0, 1.0], dtype=f64), "float32": lambda T, f32: T([1.0, 1.0], dtype=f32)}
+    ours, theirs = Tensor(np.zeros(2), requires_grad=True), torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    if isinstance(value, str):
+        ours_value = make[value](Tensor, np.float64 if value == "ones(3)" else np.float32)
+        torch_value = make[value](torch.tensor, torch.float64 if value == "ones(3)" else torch.float32)
+    else:
+        ours_value = torch_value = value
+    assert isinstance(torch_error(lambda: setattr(theirs, "grad", torch_value)), kind)
+    with pytest.raises(kind, match="grad"):
+        ours.grad = ours_value
+    ours.grad = None
+    assert ours.grad is None
+
+
+def test_shape_errors_are_runtime_and_value_errors():
+    """Broadcast, clamp(None, None), int ** negative int and backward's gradient shape raise RuntimeError (torch) that is also a ValueError."""
+    cases = [lambda T: T(np.ones((2, 3))) + T(np.ones(4)), lambda T: T([1.0]).clamp(None, None),
+             lambda T: T([2]) ** -1, lambda T: (T([1.0, 2.0], requires_grad=True) * 2).backward(T([1.0, 2.0, 3.0]))]
+    for case in cases:
+        assert isinstance(torch_error(lambda: case(torch.tensor)), RuntimeError)
+        with pytest.raises(RuntimeError) as info:
+            case(Tensor)
+        assert isinstance(info.value, ValueError)
+
+
+def test_len_of_0d_tensor():
+    """len() of a 0-d tensor raises TypeError 'len() of a 0-d tensor', as in torch."""
+    assert "0-d" in str(torch_error(lambda: len(torch.tensor(1.0))))
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
+        len(Tensor(1.0))
+
+
+def test_ieee_values_without_warnings_or_floating_point_errors():
+    """Overflow at 1e30 in float32, inf inputs and exp of -1000 give torch's values silently, even under np.errstate(all='raise')."""
+    big = np.array([1e30, -1e30, np.inf, -np.inf, -1000.0, 0.0], dtype=np.float32)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        for fn in (lambda t: t.exp(), lambda t: t.sigmoid(), lambda t: t.tanh()):
+            x, x_t = Tensor(big, requires_grad=True), torch.tensor(big, requires_grad=True)
+            y, y_t = fn(x), fn(x_t)
+            y.backward(np.ones(6, dtype=np.float32))
+            y_t.backward(torch.ones(6))
+            np.testing.assert_allclose(y.data, y_t.detach().numpy(), rtol=1e-6)
+            np.testing.assert_allclose(x.grad.data, x_t.grad.numpy(), rtol=1e-6)

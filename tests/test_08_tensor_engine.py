@@ -708,3 +708,174 @@ def test_new_reductions_accept_axis():
     for name in ("min", "argmin", "amax", "amin", "var", "std", "logsumexp", "prod"):
         ours, theirs = getattr(Tensor(x), name)(axis=1), getattr(torch.from_numpy(x), name)(axis=1)
         assert_same(ours[0] if name == "min" else ours, theirs[0] if name == "min" else theirs, f"x.{name}(axis=1)")
+
+# ---- issue 10: in-place changes, torch's indexing order, torch's errors (Under the hood) ----
+
+def _inplace_patterns(T, no_grad):
+    """Each pattern returns x.grad, or raises; the same code runs in mylib and torch."""
+    def w_plus_10():
+        x, w = T([1.0, 2.0], requires_grad=True), T([3.0, 4.0], requires_grad=True)
+        y = (x * w).sum()
+        with no_grad():
+            w += 10
+        y.backward()
+        return x.grad
+
+    def setitem_under_no_grad():
+        a, b = T([1.0, 2.0], requires_grad=True), T([3.0, 4.0], requires_grad=True)
+        y = (a * b).sum()
+        with no_grad():
+            a[0] = 100.0
+        y.backward()
+        return b.grad
+
+    def zero_output():
+        x = T([1.0, -2.0], requires_grad=True)
+        y = x.exp()
+        with no_grad():
+            y.zero_()
+        y.sum().backward()
+        return x.grad
+
+    def detached_then_inplace():
+        x = T([1.0, -2.0], requires_grad=True)
+        y = x.tanh()
+        d = y.detach()
+        d *= 2
+        y.sum().backward()
+        return x.grad
+
+    def matmul_input():
+        a, b = T([[1.0, 2.0]]), T([[3.0], [4.0]], requires_grad=True)
+        y = (a @ b).sum()
+        a[0, 0] = 5.0
+        y.backward()
+        return b.grad
+
+    def not_saved_add_input():
+        x, b = T([1.0, 2.0], requires_grad=True), T([5.0, 5.0])
+        y = (x + b).sum()
+        b[0] = 100.0
+        b += 1
+        y.backward()
+        return x.grad
+
+    def not_saved_mul_leaf():  # Mul keeps w only for x's gradient: x needs none, so changing w is fine
+        x, w = T([1.0, 2.0]), T([3.0, 4.0], requires_grad=True)
+        y = (x * w).sum()
+        with no_grad():
+            w -= 1
+        y.backward()
+        return w.grad
+
+    def training_updates():
+        w = T([1.0, 2.0], requires_grad=True)
+        for _ in range(3):
+            ((w * w).exp().sum()).backward()
+            with no_grad():
+                w -= 0.01 * w.grad
+                w.grad.zero_()
+        return w.detach()
+
+    return [w_plus_10, setitem_under_no_grad, zero_output, detached_then_inplace, matmul_input,
+            not_saved_add_input, not_saved_mul_leaf, training_updates]
+
+
+@pytest.mark.parametrize("k", range(8))
+def test_inplace_change_of_a_saved_tensor_is_refused_like_torch(k):
+    """Changing a tensor saved for backward in place is refused at backward, as in torch; other in-place changes keep working."""
+    ours, theirs = _inplace_patterns(Tensor, no_grad)[k], _inplace_patterns(torch.tensor, torch.no_grad)[k]
+    try:
+        expected = theirs()
+    except RuntimeError as error:
+        assert "modified by an inplace operation" in str(error)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation.*is at version 1; expected version 0"):
+            ours()
+        return
+    got = ours()
+    assert_same(got.data, expected.to(torch.float32), f"pattern {ours.__name__}: the gradient or the result")
+
+
+def test_zero_of_a_leaf_that_requires_grad_is_refused():
+    """p.zero_() outside no_grad is refused (torch's message); inside no_grad it works."""
+    torch_message = str(torch_error(lambda: torch.ones(2, requires_grad=True).zero_()))
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=re.escape(torch_message)):
+        p.zero_()
+    with no_grad():
+        p.zero_()
+    assert p.data.tolist() == [0.0, 0.0] and p._version == 1
+
+
+def test_detach_shares_the_version_counter():
+    """A detached tensor shares its data's version count: an in-place change of either bumps both (torch._version)."""
+    x, x_t = Tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
+    for T in (x, x_t):
+        d = T.detach()
+        d += 1
+        T[0] = 3.0
+    assert (x._version, x.detach()._version) == (x_t._version, x_t.detach()._version) == (2, 2)
+
+
+INDEXES = [(1, slice(None), [0, 1]), (slice(None), 1, [0, 2]), ([0, 1], slice(None), 1), (1, [0, 2], slice(None)),
+           (0, slice(None), [[0, 1], [2, 3]]), (Ellipsis, 1, [0, 0]), (1, None, slice(None), [3, 1]),
+           ((0, 0, 1),), (slice(None), (0, 0)), ([1, 0], 2, [3, 0]), (-1, slice(1, None), [-1])]
+
+
+@pytest.mark.parametrize("index", INDEXES, ids=[str(i) for i in INDEXES])
+def test_indexing_follows_torch(index):
+    """t[index] of a (2, 3, 4) tensor, ints mixed with lists or tuples: torch's values, shape and gradient."""
+    check_op(lambda t: t[index], make_inputs([(2, 3, 4)], seed=3), what=f"t[{index}] of a (2, 3, 4) tensor")
+
+
+@pytest.mark.parametrize("shape", [(-2, 3), (-1, -1), (4, 2), (3, -3)])
+def test_bad_reshape_is_refused(shape):
+    """reshape with a size below -1, two -1s or the wrong number of elements raises RuntimeError, as in torch."""
+    message = str(torch_error(lambda: torch.zeros(6).reshape(shape))).split(":")[0]
+    with pytest.raises(RuntimeError, match=re.escape(message)) as info:
+        Tensor(np.zeros(6)).reshape(shape)
+    assert isinstance(info.value, ValueError)
+
+
+def test_matmul_shape_error_is_a_runtime_error():
+    """a @ b with shapes that do not fit raises RuntimeError (torch's type), still a ValueError."""
+    assert isinstance(torch_error(lambda: torch.ones(2, 3) @ torch.ones(2, 3)), RuntimeError)
+    with pytest.raises(RuntimeError, match="cannot be multiplied") as info:
+        Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("call", ["sum(1.0)", "sum('a')", "max(0.0)", "sum([0.0])", "transpose(0.0, 1)", "size(0.0)"])
+def test_a_float_dim_is_a_type_error(call):
+    """A dim that is not an int raises TypeError naming its type, as in torch."""
+    assert isinstance(torch_error(lambda: eval(f"t.{call}", {"t": torch.ones(2, 2)})), TypeError)
+    with pytest.raises(TypeError, match="dim.*(float|str)"):
+        eval(f"t.{call}", {"t": Tensor(np.ones((2, 2)))})
+
+
+@pytest.mark.parametrize("call", ["max(0)", "argmax(0)", "max()", "argmax()"])
+def test_largest_of_nothing_is_refused(call):
+    """max/argmax over an empty dimension (or of an empty tensor without dim) raises torch's error type and message."""
+    expected = torch_error(lambda: eval(f"t.{call}", {"t": torch.ones(0, 3)}))
+    with pytest.raises(type(expected), match=re.escape(str(expected)[:40])):
+        eval(f"t.{call}", {"t": Tensor(np.ones((0, 3)))})
+    got = Tensor(np.ones((0, 3))).max(1)  # an empty result is fine, as in torch
+    assert got.values.shape == tuple(torch.ones(0, 3).max(1).values.shape)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "argmax"])
+def test_axis_is_an_alias_of_dim(name):
+    """sum/mean/max/argmax accept axis= like torch."""
+    x_np = make_inputs([(2, 3)], seed=4)[0]
+    got, expected = getattr(Tensor(x_np), name)(axis=1), getattr(torch.tensor(x_np), name)(axis=1)
+    got, expected = (got.values, expected.values) if name == "max" else (got, expected)
+    assert_same(got.data, expected, f"{name}(axis=1)")
+
+
+def test_sum_of_inf_and_minus_inf_is_nan_silently():
+    """sum([inf, -inf]) is nan, without a numpy warning, as in torch."""
+    import warnings
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        got = Tensor([np.inf, -np.inf]).sum()
+    assert np.isnan(got.item()) and torch.tensor([np.inf, -np.inf]).sum().isnan()
