@@ -252,7 +252,7 @@ def test_linear_bad_input_errors_name_the_shapes_and_dtypes():
         layer(np.zeros((4, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="in_features must be a non-negative int"):
         nn.Linear(-1, 2)
-    with pytest.raises(ValueError, match="out_features must be a non-negative int"):
+    with pytest.raises(TypeError, match="out_features must be a non-negative int"):  # torch: TypeError
         nn.Linear(2, 2.5)
     with pytest.raises(TypeError, match="floating"):
         nn.Linear(2, 2, dtype=np.int64)
@@ -868,3 +868,255 @@ def test_seed_001_training_run_equals_torch_loss_for_loss(reduction, loss_name):
         close(value, torch_model.state_dict()[name], f"{name} after 100 epochs with {loss_name}(reduction={reduction!r})")
     if loss_name == "MSELoss" and reduction == "sum":  # the seed's run converges towards w=2, b=0
         assert losses[-1] < 0.01 and abs(model(Tensor(np.array([[4.0]]))).item() - 8) < 0.2
+
+
+# ---- issue 10: what a torch user types (Under the hood) --------------------------------
+import warnings  # noqa: E402
+
+
+def strict_numpy():
+    """A context in which any numpy warning or floating point error fails the test."""
+    class Strict:
+        def __enter__(self):
+            self.w, self.e = warnings.catch_warnings(), np.errstate(all="raise")
+            self.w.__enter__()
+            warnings.simplefilter("error")
+            self.e.__enter__()
+
+        def __exit__(self, *exc):
+            self.e.__exit__(*exc)
+            return self.w.__exit__(*exc)
+    return Strict()
+
+
+LAYERS = [
+    (lambda: nn.Softmax(dim=1), lambda: torch.nn.Softmax(dim=1)),
+    (lambda: nn.Softmax(-1), lambda: torch.nn.Softmax(-1)),
+    (lambda: nn.LogSoftmax(dim=0), lambda: torch.nn.LogSoftmax(dim=0)),
+    (lambda: nn.LogSoftmax(2), lambda: torch.nn.LogSoftmax(2)),
+    (lambda: nn.Flatten(), lambda: torch.nn.Flatten()),
+    (lambda: nn.Flatten(0, 1), lambda: torch.nn.Flatten(0, 1)),
+    (lambda: nn.Flatten(start_dim=-2), lambda: torch.nn.Flatten(start_dim=-2)),
+    (lambda: nn.Identity(3, bias=False), lambda: torch.nn.Identity(3, bias=False)),
+]
+
+
+@pytest.mark.parametrize("ours, theirs", LAYERS)
+def test_softmax_logsoftmax_flatten_identity_equal_torchs(ours, theirs):
+    """nn.Softmax/LogSoftmax/Flatten/Identity: torch's repr, values and gradients on a (2, 3, 4) input."""
+    ours, theirs = ours(), theirs()
+    assert repr(ours) == repr(theirs), f"repr: torch {theirs!r}, yours {ours!r}"
+    x_np = np.random.default_rng(0).standard_normal((2, 3, 4))
+    w_np = np.random.default_rng(1).standard_normal(theirs(torch.zeros(2, 3, 4)).shape)
+    x, tx = Tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    out, tout = ours(x), theirs(tx)
+    close(out, tout, f"{theirs!r} on shape (2, 3, 4)")
+    (out * Tensor(w_np)).sum().backward()
+    (tout * torch.from_numpy(w_np)).sum().backward()
+    close(x.grad, tx.grad, f"{theirs!r}: the gradient of the input")
+
+
+def test_softmax_without_dim_warns_and_picks_torchs_dimension():
+    """nn.Softmax() without dim warns like torch and picks torch's legacy dimension."""
+    for shape in [(3,), (2, 3), (2, 3, 4), (2, 3, 4, 5)]:
+        x_np = np.random.default_rng(0).standard_normal(shape)
+        for ours, theirs in ((nn.Softmax(), torch.nn.Softmax()), (nn.LogSoftmax(), torch.nn.LogSoftmax())):
+            with pytest.warns(UserWarning, match="Implicit dimension choice"):
+                out = ours(Tensor(x_np))
+            with pytest.warns(UserWarning):
+                expected = theirs(torch.from_numpy(x_np))
+            close(out, expected, f"{theirs!r} without dim on shape {shape}")
+
+
+def test_new_layers_refuse_what_torch_refuses():
+    """Flatten and Softmax refuse a bad dim and a non-Tensor with torch's exception types."""
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="start_dim' must be int, not float"):
+        nn.Flatten(1.0)(x)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        nn.Flatten()(Tensor(np.ones(3)))
+    with pytest.raises(TypeError, match="must be Tensor, not list"):
+        nn.Flatten()([1.0])
+    with pytest.raises(TypeError, match="'dim' must be int, not float"):
+        nn.Softmax(1.0)(x)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        nn.LogSoftmax(2)(x)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.5, 0.7, 0.9])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_keeps_x_over_1_minus_p_exactly_as_torch_and_the_gradient_follows_the_mask(p, dtype):
+    """Dropout(p) in training: each output is 0 or torch's x/(1-p) bit for bit; the gradient follows the mask."""
+    x_np = np.random.default_rng(0).standard_normal((40, 50)).astype(dtype)
+    x = Tensor(x_np, requires_grad=True)
+    out = nn.Dropout(p, generator=0)(x)
+    torch.manual_seed(0)
+    tx = torch.tensor(x_np, requires_grad=True)
+    tout = torch.nn.Dropout(p)(tx)
+    kept, torch_kept = out.data != 0, tout.detach().numpy() != 0
+    assert out.dtype == dtype and out.shape == x_np.shape
+    assert abs(kept.mean() - (1 - p)) < 0.05, f"Dropout({p}) kept {kept.mean():.3f} of the elements, expected {1 - p}"
+    both = torch.from_numpy(kept & torch_kept)
+    assert both.any()
+    assert_same(out.data[both.numpy()], tout.detach()[both], f"Dropout({p}) on {np.dtype(dtype)}: the kept values")
+    assert not out.data[~kept].any()
+    (out * 3.0).sum().backward()
+    (tout * 3.0).sum().backward()
+    assert_same(x.grad.data[both.numpy()], tx.grad[both], f"Dropout({p}): the gradient where both keep")
+    assert not x.grad.data[~kept].any(), f"Dropout({p}): the gradient must be 0 where the element was dropped"
+
+
+def test_dropout_eval_p0_p1_empty_repr_and_seeds():
+    """Dropout: eval, p=0 and empty inputs give the input itself; p=1 gives x*0 (as torch); seeds reproduce."""
+    x_np = np.array([[1.0, -2.0, np.inf], [0.5, np.nan, 3.0]])
+    x = Tensor(x_np, requires_grad=True)
+    assert nn.Dropout(0.5).eval()(x) is x and nn.Dropout(0.0)(x) is x
+    empty = Tensor(np.ones((0, 3)))
+    assert nn.Dropout(0.5)(empty) is empty
+    with strict_numpy():
+        out = nn.Dropout(1.0)(x)
+    assert_same(out.data, torch.nn.Dropout(1.0)(torch.from_numpy(x_np)), "Dropout(1.0) on [[1, -2, inf], [0.5, nan, 3]]",
+                **TIGHT, equal_nan=True)
+    out.sum().backward()
+    assert not x.grad.data.any()
+    assert repr(nn.Dropout(0.25)) == repr(torch.nn.Dropout(0.25)) == "Dropout(p=0.25, inplace=False)"
+    net = nn.Sequential(nn.Identity(), nn.Dropout(0.5))
+    assert net.training and net[1].training and not net.eval()[1].training
+    big = Tensor(np.ones((10, 10)))
+    np.testing.assert_array_equal(nn.Dropout(0.5, generator=3)(big).data, nn.Dropout(0.5, generator=3)(big).data)
+    init.manual_seed(7)
+    first = nn.Dropout(0.5)(big).data
+    init.manual_seed(7)
+    np.testing.assert_array_equal(nn.Dropout(0.5)(big).data, first)
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan")])
+def test_dropout_refuses_a_bad_p_a_bad_generator_and_integer_input(p):
+    """Dropout refuses p outside [0, 1], a non-number p, a bad generator and an integer input in training."""
+    with pytest.raises(ValueError, match=f"dropout probability has to be between 0 and 1, but got {p}"):
+        nn.Dropout(p)
+    with pytest.raises((ValueError, RuntimeError), match="between 0 and 1"):  # torch: nan at forward
+        torch.nn.Dropout(p)(torch.ones(2))
+    with pytest.raises(TypeError, match="number"):
+        nn.Dropout("0.5")
+    with pytest.raises(TypeError, match="numpy Generator"):
+        nn.Dropout(0.5, generator="seed")
+    with pytest.raises(RuntimeError, match="floating point"):
+        nn.Dropout(0.5)(Tensor(np.ones(3, dtype=np.int64)))
+    with pytest.raises(TypeError, match="must be Tensor, not list"):
+        nn.Dropout(0.5)([1.0])
+
+
+@pytest.mark.parametrize("bad", [[("weight", np.zeros((2, 3)))], None, "weight", "module"])
+def test_load_state_dict_refuses_what_is_not_dict_like_as_torch(bad):
+    """load_state_dict of a list, None, a string or a Module is torch's TypeError 'Expected state_dict to be dict-like'."""
+    layer = nn.Linear(3, 2, dtype=np.float64)
+    bad = nn.Linear(3, 2) if bad == "module" else bad
+    with pytest.raises(TypeError, match=rf"Expected state_dict to be dict-like, got <class '.*{type(bad).__name__}'>\."):
+        layer.load_state_dict(bad)
+    with pytest.raises(TypeError, match="Expected state_dict to be dict-like"):
+        torch.nn.Linear(3, 2).load_state_dict(torch.nn.Linear(3, 2) if isinstance(bad, nn.Module) else bad)
+
+
+@pytest.mark.parametrize("value", ["abc", None, object(), [[1.0, 2.0, 3.0], [4.0]], np.array(["1.0"] * 6).reshape(2, 3)])
+def test_load_state_dict_refuses_values_that_are_not_numbers_and_copies_nothing(value):
+    """load_state_dict of a string, None or a ragged list names the parameter (a TypeError and a RuntimeError)."""
+    layer = nn.Linear(3, 2, dtype=np.float64)
+    before = layer.state_dict()
+    with pytest.raises(TypeError, match='While copying the parameter named "weight", expected an array') as info:
+        layer.load_state_dict({"weight": value, "bias": np.zeros(2)})
+    assert isinstance(info.value, RuntimeError), "torch raises RuntimeError here: code catching it must catch ours"
+    assert "size mismatch" not in str(info.value)
+    np.testing.assert_array_equal(layer.weight.data, before["weight"])
+    np.testing.assert_array_equal(layer.bias.data, before["bias"])
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_losses_at_float32_overflow_and_inf_give_torchs_values_without_warnings(loss, reduction):
+    """mse_loss/l1_loss at ±1e30, ±3e38 and inf in float32: torch's values and gradients, no numpy warning."""
+    x_np = np.array([1e30, -1e30, 3e38, np.inf, np.inf, -np.inf, 1.0, np.nan], dtype=np.float32)
+    y_np = np.array([0.0, 1e30, -3e38, 0.0, np.inf, 2.0, 1.0, 0.0], dtype=np.float32)
+    x, y = Tensor(x_np, requires_grad=True), Tensor(y_np, requires_grad=True)
+    tx, ty = torch.tensor(x_np, requires_grad=True), torch.tensor(y_np, requires_grad=True)
+    with strict_numpy():
+        out = getattr(F, loss)(x, y, reduction=reduction)
+        out.sum().backward()
+    tout = getattr(torch.nn.functional, loss)(tx, ty, reduction=reduction)
+    tout.sum().backward()
+    what = f"{loss}(reduction={reduction!r}) at float32's edge"
+    assert_same(out.data, tout.detach(), what, **TIGHT, equal_nan=True)
+    assert_same(x.grad.data, tx.grad, f"{what}: the gradient of the input", **TIGHT, equal_nan=True)
+    assert_same(y.grad.data, ty.grad, f"{what}: the gradient of the target", **TIGHT, equal_nan=True)
+
+
+def test_loss_errors_are_torchs_types_and_mse_refuses_integers():
+    """A shape mismatch is also a RuntimeError (torch's); mse_loss of integers is refused as in torch."""
+    with pytest.raises(RuntimeError, match="must equal input shape"):
+        F.mse_loss(Tensor(np.ones(3)), Tensor(np.ones(4)))
+    ints = Tensor(np.array([1, 2, 3]))
+    for reduction in ("mean", "sum", "none"):
+        with pytest.raises(RuntimeError, match="mse_loss"):
+            F.mse_loss(ints, ints, reduction=reduction)
+        with pytest.raises(RuntimeError):
+            torch.nn.functional.mse_loss(torch.tensor([1, 2, 3]), torch.tensor([1, 2, 3]), reduction=reduction)
+    mixed = F.mse_loss(Tensor(np.ones(3) * 1.5), ints)  # a float input and an int target: torch computes
+    close(mixed, torch.nn.functional.mse_loss(torch.ones(3, dtype=torch.float64) * 1.5, torch.tensor([1, 2, 3])),
+          "mse_loss of float64 and int64")
+    close(F.l1_loss(ints, ints * 2, reduction="sum"), torch.nn.functional.l1_loss(
+        torch.tensor([1, 2, 3]), torch.tensor([2, 4, 6]), reduction="sum"), "l1_loss of int64 (sum)")
+
+
+def test_linear_errors_carry_torchs_exception_types():
+    """Linear's errors are caught by torch's except clauses: RuntimeError for shapes and dtypes, TypeError for sizes."""
+    layer = nn.Linear(3, 2)
+    for bad in (Tensor(np.zeros((4, 5), dtype=np.float32)), Tensor(np.float32(1)), Tensor(np.zeros((4, 3)))):
+        with pytest.raises(RuntimeError):
+            layer(bad)
+    with pytest.raises(TypeError):
+        nn.Linear(2.5, 3)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        nn.Linear(-1, 3)
+    with pytest.raises(RuntimeError, match="floating"):
+        nn.Linear(3, 2, dtype=np.int32)
+
+
+def test_module_names_are_checked_as_torch_does():
+    """register_parameter/add_module: a non-string name is a TypeError, a taken attribute a KeyError."""
+    module = nn.Module()
+    with pytest.raises(TypeError, match="parameter name should be a string. Got int"):
+        module.register_parameter(1, None)
+    with pytest.raises(TypeError, match="module name should be a string. Got int"):
+        module.add_module(1, None)
+    for register, value in ((module.register_parameter, nn.Parameter(np.ones(1))), (module.add_module, nn.ReLU())):
+        for name in ("training", "train", "forward"):
+            with pytest.raises(KeyError, match=f"attribute '{name}' already exists"):
+                register(name, value)
+    assert module.training is True and list(module._parameters) == list(module._modules) == []
+    module.note = 3
+    with pytest.raises(KeyError, match="attribute 'note' already exists"):
+        module.register_parameter("note", None)
+    module.note = nn.Parameter(np.ones(1))  # assignment replaces, as in torch
+    assert names(module.named_parameters()) == ["note"] and "note" not in vars(module)
+
+
+def test_init_refuses_what_torch_refuses():
+    """init: integer tensors, from > to, a negative std and non-number values are refused as in torch."""
+    ints = Tensor(np.zeros(3, dtype=np.int64))
+    for fill in (init.uniform_, init.normal_):
+        with pytest.raises(RuntimeError, match="not implemented for dtype int64"):
+            fill(ints)
+    with pytest.raises(RuntimeError, match=r"from=1 > to=0"):
+        init.uniform_(Tensor(np.zeros(3)), 1, 0)
+    with pytest.raises(RuntimeError, match="finite"):
+        init.uniform_(Tensor(np.zeros(3, dtype=np.float32)), 0, 1e39)
+    with pytest.raises(RuntimeError, match="normal expects std >= 0.0, but found std -1"):
+        init.normal_(Tensor(np.zeros(3)), 0, -1)
+    for value in (None, "1"):
+        with pytest.raises(TypeError, match="must be a number"):
+            init.constant_(Tensor(np.zeros(3)), value)
+        with pytest.raises(TypeError):
+            torch.nn.init.constant_(torch.zeros(3), value)
+    with pytest.raises(TypeError, match="argument 'a' must be float, not str"):
+        init.uniform_(Tensor(np.zeros(3)), "0")
+    assert init.uniform_(Tensor(np.zeros(3)), 2, 2).data.tolist() == [2.0, 2.0, 2.0]
