@@ -78,7 +78,8 @@ def test_train_step_equals_one_step_of_torch():
         f"train_step must return (loss, output) as two Tensors, got {type(loss).__name__}, {type(output).__name__}"
     assert_same(loss, torch_loss, "the loss train_step returns (computed before the step), x @ w.T on 12 examples")
     assert_same(output, torch_output, "the output train_step returns (computed before the step), x @ w.T")
-    assert_same(w, torch_w, "w after one train_step of x @ w.T with cross_entropy and SGD(lr=0.1)")
+    assert_same(w, torch_w, "w after one train_step of x @ w.T with cross_entropy and SGD(lr=0.1) "
+                            "(zero_grad, backward, then step?)")
 
 
 def test_train_step_trains_an_mlp_like_torch():
