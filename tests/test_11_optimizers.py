@@ -306,6 +306,7 @@ def test_scheduler_rejects_non_optimizer_and_resumes():
         lr_scheduler.StepLR(opt, step_size=2, last_epoch=3)
     scheduler = lr_scheduler.ExponentialLR(opt, gamma=0.5)
     for _ in range(3):
+        opt.step()  # no gradient, nothing moves; a scheduler steps after its optimizer
         scheduler.step()
     state = scheduler.state_dict()
     assert "optimizer" not in state and state["last_epoch"] == 3
@@ -409,3 +410,54 @@ SGD_FLOAT32 = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9, weight_
 def test_float32_overflow_and_inf_give_torchs_values_without_warnings(name, options, gradient):
     """In float32, gradients of 1e30, inf or nan give torch's parameters (inf/nan where torch's are), with no numpy warning."""
     assert_float32_steps_like_torch(name, options, gradient)
+
+
+def _forward_step_backward(library):
+    """One gradient, then a forward pass, optimizer.step() too early, and backward: what happens."""
+    w = Tensor(np.ones(2), requires_grad=True) if library == "mylib" else torch.ones(2, dtype=torch.float64,
+                                                                                      requires_grad=True)
+    optimizer = (optim.SGD if library == "mylib" else torch.optim.SGD)([w], lr=0.1)
+    (w * w).sum().backward()
+    loss = (w * w).sum()
+    optimizer.step()
+    loss.backward()
+
+
+def test_step_between_forward_and_backward_is_refused_like_torch():
+    """optimizer.step() between a forward pass and its backward() is refused (the weights it saved changed), as in torch."""
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _forward_step_backward("torch")
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _forward_step_backward("mylib")
+
+
+def test_the_usual_loop_after_a_step_is_not_refused():
+    """zero_grad, forward, backward, step, three times: no refusal, w moves as torch's, and each step counts once."""
+    w, v = _mine(), _theirs()
+    mine, theirs = optim.SGD([w], lr=0.1, momentum=0.9), torch.optim.SGD([v], lr=0.1, momentum=0.9)
+    for step in range(1, 4):
+        for p, optimizer in ((w, mine), (v, theirs)):
+            optimizer.zero_grad()
+            (p * p).sum().backward()
+            optimizer.step()
+        assert_same(w, v, f"w after {step} SGD(lr=0.1, momentum=0.9) steps on sum(w²)")
+    assert w._version == v._version == 3, f"each step changes w in place once: expected version 3, got {w._version}"
+
+
+@pytest.mark.parametrize("library", ["mylib", "torch"])
+def test_a_scheduler_stepped_before_the_optimizer_warns_like_torch(library, recwarn):
+    """scheduler.step() before any optimizer.step() warns (torch's UserWarning); in the right order, no warning."""
+    import warnings
+    w = Tensor(np.ones(1), requires_grad=True) if library == "mylib" else torch.ones(1, requires_grad=True)
+    make_sgd = optim.SGD if library == "mylib" else torch.optim.SGD
+    make_step_lr = lr_scheduler.StepLR if library == "mylib" else torch.optim.lr_scheduler.StepLR
+    scheduler = make_step_lr(make_sgd([w], lr=0.1), step_size=1)
+    with pytest.warns(UserWarning, match=r"lr_scheduler.step\(\)` before `optimizer.step\(\)"):
+        scheduler.step()
+    optimizer = make_sgd([w], lr=0.1)
+    scheduler = make_step_lr(optimizer, step_size=1)
+    w.grad = Tensor(np.ones(1)) if library == "mylib" else torch.ones(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimizer.step()
+        scheduler.step()

@@ -973,7 +973,5 @@ _owe(UNOWNED, "gelu(approximate='fast'): torch raises RuntimeError, mylib ValueE
      'gelu-bad-approximate')
 _owe(UNOWNED, 'losses: torch raises RuntimeError, mylib ValueError/TypeError (BCE range, BCE-with-logits int target, nll_loss of (N, C, d) input)',
      'nll_loss-1d-target-for-3d-input')
-_owe(UNOWNED, 'scheduler.step() before optimizer.step(): torch warns (UserWarning), mylib is silent',
-     'scheduler-step-before-optimizer-step')
 _owe(UNOWNED, 'default_collate of [1, 2.5]: torch makes float32, mylib float64',
      'default_collate-mixed-dtypes')
