@@ -595,3 +595,17 @@ def test_softmax_regression_trains_like_torch():
                 opt_.step()
                 losses.append(loss.item())
     assert_same(np.array(ours), torch.tensor(theirs, dtype=torch.float64), "the losses of 21 SGD steps of softmax regression", **EXACT)
+
+
+@pytest.mark.parametrize("batch", [[1, 2.5], [1, 2], [2.5, 1], [True, False]], ids=str)
+def test_default_collate_of_python_numbers_has_torchs_dtype(batch):
+    """default_collate of Python numbers: the first element decides, as in torch ([1, 2.5] is float32, [2.5, 1] float64)."""
+    assert_same(default_collate(batch), torch_data.default_collate(batch), f"default_collate({batch})")
+
+
+def test_nll_loss_of_an_input_that_is_not_n_by_c_is_a_runtime_error_too():
+    """nll_loss of an (N, C, d) input: mylib supports (N, C) only and says how to reshape; torch's RuntimeError type."""
+    with pytest.raises(RuntimeError):
+        torch_F.nll_loss(torch.zeros(2, 3, 4, dtype=torch.float64), torch.tensor([0, 1]))
+    with pytest.raises(RuntimeError, match=r"shape \(N, C\).*permute"):
+        F.nll_loss(Tensor(np.zeros((2, 3, 4))), Tensor(np.array([0, 1])))

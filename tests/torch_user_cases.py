@@ -969,9 +969,3 @@ _owe(UNOWNED, 'the .grad of a non-leaf: torch warns (UserWarning), mylib is sile
      'non-leaf-grad-is-None-with-warning')
 _owe(UNOWNED, 'float32 @ float64: torch refuses (RuntimeError), mylib promotes',
      'matmul-float32-float64')
-_owe(UNOWNED, "gelu(approximate='fast'): torch raises RuntimeError, mylib ValueError",
-     'gelu-bad-approximate')
-_owe(UNOWNED, 'losses: torch raises RuntimeError, mylib ValueError/TypeError (BCE range, BCE-with-logits int target, nll_loss of (N, C, d) input)',
-     'nll_loss-1d-target-for-3d-input')
-_owe(UNOWNED, 'default_collate of [1, 2.5]: torch makes float32, mylib float64',
-     'default_collate-mixed-dtypes')
