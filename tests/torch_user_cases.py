@@ -767,6 +767,27 @@ case("Adam-negative-lr", "optim", lambda m: m.optim.Adam([param(m)], lr=-0.1), m
 case("RMSprop-negative-alpha", "optim", lambda m: m.optim.RMSprop([param(m)], alpha=-0.5), match="alpha")
 
 
+@case("step-between-forward-and-backward", "optim", match="modified by an inplace operation", silent=True)
+def _(m):
+    p = param(m)
+    opt = m.optim.SGD([p], lr=0.1)
+    (p * p).sum().backward()
+    loss = (p * p).sum()
+    opt.step()  # too early: the forward pass saved p
+    loss.backward()
+
+
+@case("step-after-backward-then-forward-again", "optim")
+def _(m):
+    p = param(m)
+    opt = m.optim.SGD([p], lr=0.1, momentum=0.9)
+    for _ in range(3):
+        opt.zero_grad()
+        (p * p * p).sum().backward()
+        opt.step()
+    return p
+
+
 @case("step-without-grad", "optim")
 def _(m):
     p = param(m)
