@@ -1031,3 +1031,15 @@ def test_views_share_the_version_counter():
         assert "inplace" in str(torch_error(theirs))
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             ours()
+
+
+def test_retained_grad_of_a_non_leaf_is_read_silently():
+    """After retain_grad(), reading a non-leaf's .grad gives the gradient without torch's non-leaf warning."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert y.grad is None
+        y.backward(np.ones(2, dtype=np.float32))
+        assert_same(y.grad.data, torch.ones(2), "y.grad after retain_grad() and backward")
