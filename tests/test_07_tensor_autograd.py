@@ -608,3 +608,76 @@ def test_ieee_values_without_warnings_or_floating_point_errors():
             y_t.backward(torch.ones(6))
             np.testing.assert_allclose(y.data, y_t.detach().numpy(), rtol=1e-6)
             np.testing.assert_allclose(x.grad.data, x_t.grad.numpy(), rtol=1e-6)
+
+
+# ---- issue 10, second round: torch's rules a torch user meets (Under the hood) ----
+
+@pytest.mark.parametrize("dtypes, shapes", [((np.float32, np.float64), ((3,), ())), ((np.float64, np.float32), ((), (3,))),
+                                            ((np.float64, np.float32), ((2,), ()))])
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+def test_a_zero_dim_tensor_does_not_promote(dtypes, shapes, op):
+    """float32 tensor with a 0-d float64 tensor stays float32, and each gradient keeps its input's dtype, as in torch."""
+    arrays = [np.asarray(a, dtype=d) for a, d in zip(make_inputs(shapes, seed=3, away_from_zero=True), dtypes)]
+    check_op(lambda a, b: eval(f"a {op} b"), arrays, what=f"a {op} b ({dtypes[0].__name__} and 0-d/dimensioned)")
+
+
+def test_a_zero_dim_integer_does_not_promote():
+    """int32 tensor + 0-d int64 tensor is int32 in torch; int tensor + 0-d float64 is float64."""
+    for a, b in (([1, 2], 3), ([True, False], 3)):
+        got = Tensor(np.array(a, dtype=np.int32 if a[0] is not True else bool)) + Tensor(np.int64(b))
+        expected = torch.tensor(a, dtype=torch.int32 if a[0] is not True else torch.bool) + torch.tensor(b)
+        assert str(got.dtype) == str(expected.dtype).removeprefix("torch."), f"{a} + 0-d int64: {got.dtype}"
+    got = Tensor(np.array([1, 2])) + Tensor(np.float64(0.5))
+    assert got.dtype == np.float64, f"int64 + 0-d float64 is float64 in torch, got {got.dtype}"
+
+
+@pytest.mark.parametrize("expression", ["T([True]) - T([True])", "-T([True, False])", "T([1, 2], requires_grad=True)"])
+def test_what_a_dtype_cannot_do_is_torchs_runtime_error(expression):
+    """bool - bool, -bool and requires_grad on an int tensor raise a RuntimeError (also a TypeError) as in torch."""
+    expected = torch_error(lambda: eval(expression, {"T": torch.tensor}))
+    with pytest.raises(RuntimeError) as info:
+        eval(expression, {"T": Tensor})
+    assert isinstance(info.value, TypeError), "DtypeError is a TypeError too (mylib raised TypeError before)"
+    assert str(expected)[:30] in str(info.value), f"{expression}: torch says {expected}, mylib {info.value}"
+
+
+def test_complex_data_is_refused():
+    """Tensor(complex) is refused with an error naming complex numbers (mylib is real-only)."""
+    with pytest.raises(TypeError, match="complex"):
+        Tensor([1 + 2j])
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+def test_a_list_operand_is_refused(op):
+    """tensor op [1, 2] raises TypeError as in torch; tensor op ndarray still works."""
+    torch_error(lambda: eval(f"t {op} [1.0, 2.0]", {"t": torch.tensor([1.0, 2.0])}))
+    with pytest.raises(TypeError, match="list"):
+        eval(f"t {op} [1.0, 2.0]", {"t": Tensor([1.0, 2.0])})
+    got = eval(f"t {op} np.array([1.0, 2.0], dtype=np.float32)", {"t": Tensor([3.0, 4.0]), "np": np})
+    assert_same(got.data, eval(f"t {op} torch.tensor([1.0, 2.0])", {"t": torch.tensor([3.0, 4.0]), "torch": torch}),
+                f"t {op} ndarray")
+
+
+@pytest.mark.parametrize("values", [[1.0, 2.0], []])
+def test_item_of_not_one_element_is_torchs_error(values):
+    """item() of a tensor with 0 or 2 elements raises torch's RuntimeError and message."""
+    expected = torch_error(lambda: torch.tensor(values).item())
+    with pytest.raises(RuntimeError, match=str(expected)):
+        Tensor(values).item()
+
+
+def test_grad_of_a_non_leaf_warns_like_torch():
+    """Reading .grad of a non-leaf warns (torch's UserWarning) and gives None; a leaf's .grad stays silent."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        assert y.grad is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is None
+
+
+@pytest.mark.parametrize("name", ["relu", "abs"])
+def test_relu_and_abs_gradients_at_nan_are_torchs(name):
+    """At nan, relu passes the gradient and abs gives 0, as in torch."""
+    check_op(lambda x: getattr(x, name)(), [np.array([np.nan, -1.0, 0.0, 2.0])], what=f"{name} at nan")

@@ -879,3 +879,167 @@ def test_sum_of_inf_and_minus_inf_is_nan_silently():
         warnings.simplefilter("error")
         got = Tensor([np.inf, -np.inf]).sum()
     assert np.isnan(got.item()) and torch.tensor([np.inf, -np.inf]).sum().isnan()
+
+
+# ---- issue 10, second round: torch's rules a torch user meets (Under the hood) ----
+
+def test_setitem_refuses_none_and_names_shapes_like_torch():
+    """x[0] = None raises TypeError; x[:2] = 3 values raises torch's RuntimeError and message."""
+    torch_error(lambda: torch.tensor([1.0, 2.0]).__setitem__(0, None))
+    with pytest.raises(TypeError, match="NoneType"):
+        Tensor([1.0, 2.0])[0] = None
+    for target, index, value in (((3,), slice(0, 2), (3,)), ((2, 3), slice(None), (2, 2))):
+        expected = torch_error(lambda: torch.zeros(target).__setitem__(index, torch.ones(value)))
+        with pytest.raises(RuntimeError, match=re.escape(str(expected))):
+            Tensor(np.zeros(target))[index] = Tensor(np.ones(value))
+
+
+@pytest.mark.parametrize("change", ["y += 1", "y -= 1", "y *= 2", "y /= 2", "y[0] = 5.0", "y.zero_()"])
+def test_in_place_on_a_graph_node_is_refused(change):
+    """An in-place change of a tensor inside a graph raises a RuntimeError saying how to write it; under no_grad it works."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match=r"in-place operation.*y = y \+ 1"):
+        exec(change, {"y": y})
+    with no_grad():
+        exec(change, {"y": y})
+    assert y._version == 1, f"{change} under no_grad is counted: version {y._version}"
+
+
+def test_reshape_of_nothing_with_minus_one_is_ambiguous():
+    """zeros(0, 3).reshape(0, -1) raises torch's RuntimeError and message."""
+    expected = torch_error(lambda: torch.zeros(0, 3).reshape(0, -1))
+    with pytest.raises(RuntimeError, match=re.escape(str(expected))):
+        Tensor(np.zeros((0, 3))).reshape(0, -1)
+
+
+@pytest.mark.parametrize("call", ["var()", "std()", "var(correction=2)", "var(0, correction=3)", "std(unbiased=True)"])
+def test_var_with_no_degrees_of_freedom_warns_like_torch(call):
+    """var/std with N <= correction warn as torch does and give its nan or inf."""
+    values = make_inputs([(2,)], seed=5)[0] if "correction" in call else np.array([1.5])
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        got = eval(f"t.{call}", {"t": Tensor(values)})
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        expected = eval(f"t.{call}", {"t": torch.tensor(values)})
+    assert_same(got.data, expected, f"{call} of {values}", equal_nan=True)
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc", None])
+def test_div_with_rounding_mode_is_torchs(mode):
+    """div(..., rounding_mode) gives torch's values and dtypes, and torch's (zero) gradient for floor/trunc."""
+    a, b = make_inputs([(2, 3), (3,)], seed=6, low=-6, high=6, away_from_zero=True)
+    check_op(lambda x, y: x.div(y, rounding_mode=mode), [a, b], what=f"div(rounding_mode={mode!r})")
+    ints, divisors = np.array([7, -7, 6, -6, 0]), np.array([2, 2, -4, -4, 3])
+    got = Tensor(ints).div(Tensor(divisors), rounding_mode=mode)
+    expected = torch.tensor(ints).div(torch.tensor(divisors), rounding_mode=mode)
+    assert_same(got.data, expected, f"div of int64 tensors, rounding_mode={mode!r}")
+    assert str(got.dtype) == str(expected.dtype).removeprefix("torch."), f"dtype of int div ({mode!r})"
+
+
+def test_div_rounding_mode_errors_are_torchs():
+    """A bad rounding_mode, and integer division by zero with rounding, raise torch's RuntimeError."""
+    for fn in (lambda T: T([7.0]).div(2.0, rounding_mode="round"), lambda T: T([7]).div(T([0]), rounding_mode="floor")):
+        expected = torch_error(lambda: fn(torch.tensor))
+        with pytest.raises(RuntimeError, match=re.escape(str(expected)[:40])):
+            fn(Tensor)
+
+
+def test_module_level_abs_is_torch_abs():
+    """mylib.abs(x) is torch.abs(x) (values, dtype), and refuses a non-tensor as torch does."""
+    x_np = np.array([-1, 2, -3])
+    assert_same(mylib.abs(Tensor(x_np)).data, torch.abs(torch.tensor(x_np)), "mylib.abs of int64")
+    torch_error(lambda: torch.abs(-3))
+    with pytest.raises(TypeError, match="must be Tensor"):
+        mylib.abs(-3)
+
+
+@pytest.mark.parametrize("call", ["min(0)", "argmin(0)", "amax(0)", "amin(0)"])
+def test_smallest_over_an_empty_dim_is_an_index_error(call):
+    """min/argmin/amax/amin over an empty dimension raise torch's IndexError and message."""
+    expected = torch_error(lambda: eval(f"t.{call}", {"t": torch.ones(0, 3)}))
+    with pytest.raises(IndexError, match=re.escape(str(expected))):
+        eval(f"t.{call}", {"t": Tensor(np.ones((0, 3)))})
+
+
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float64), (np.int64, np.float32)])
+def test_matmul_of_two_dtypes_is_refused(dtypes):
+    """a @ b with different dtypes raises a RuntimeError as in torch (matmul does not promote)."""
+    a, b = (np.ones((2, 2), dtype=d) for d in dtypes)
+    torch_error(lambda: torch.from_numpy(a) @ torch.from_numpy(b))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        Tensor(a) @ Tensor(b)
+
+
+def test_negative_step_is_refused():
+    """x[::-1] raises ValueError 'step must be greater than zero', as in torch."""
+    expected = torch_error(lambda: torch.tensor([1.0, 2.0])[::-1])
+    with pytest.raises(ValueError, match=str(expected)):
+        Tensor([1.0, 2.0])[::-1]
+
+
+
+@pytest.mark.parametrize("expression", ["x.maximum(w)", "x.minimum(w)", "x.amax(0)", "x.amin()", "x.min()",
+                                        "x.prod(0)", "x.logsumexp(0)", "x.var(0)", "x.std()",
+                                        "x.div(w, rounding_mode='floor')"])
+def test_changing_a_saved_input_is_caught(expression):
+    """An input changed in place between forward and backward makes backward raise, as in torch."""
+    def run(T, no_grad):
+        x = T([[1.0, 3.0], [2.0, 0.5]], requires_grad=True)
+        w = T([2.0, 1.0], requires_grad=True)
+        y = eval(expression, {"x": x, "w": w})
+        with no_grad():
+            x += 1
+        y.sum().backward()
+    expected = torch_error(lambda: run(torch.tensor, torch.no_grad))
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        run(Tensor, no_grad)
+    assert "modified by an inplace operation" in str(expected)
+
+
+def view_patterns(T, no_grad):
+    """Changes through views of saved tensors (refused), and the usual updates after backward (fine)."""
+    def exp_output(view):
+        def run():
+            x = T([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+            y = x.exp()
+            with no_grad():
+                view(y)[0] = 0.0
+            y.sum().backward()
+        return run
+
+    def update_after_backward():
+        w = T([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        x = T([[0.5, -1.0]])
+        for _ in range(2):
+            (x @ w.T).sum().backward()
+            with no_grad():
+                w -= 0.1 * w.grad
+                w.grad.zero_()
+        return w
+    return {"reshape": exp_output(lambda y: y.reshape(-1)), "T": exp_output(lambda y: y.T),
+            "slice": exp_output(lambda y: y[1:]), "view.flatten": exp_output(lambda y: y.view(4).flatten()),
+            "update after backward": update_after_backward}
+
+
+def test_views_share_the_version_counter():
+    """A change through a view of a saved tensor is caught, and updates after backward work, as in torch."""
+    for (name, ours), theirs in zip(view_patterns(Tensor, no_grad).items(),
+                                    view_patterns(torch.tensor, torch.no_grad).values()):
+        if name == "update after backward":
+            assert_same(ours().data, theirs().detach(), name)
+            continue
+        assert "inplace" in str(torch_error(theirs))
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            ours()
+
+
+def test_retained_grad_of_a_non_leaf_is_read_silently():
+    """After retain_grad(), reading a non-leaf's .grad gives the gradient without torch's non-leaf warning."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert y.grad is None
+        y.backward(np.ones(2, dtype=np.float32))
+        assert_same(y.grad.data, torch.ones(2), "y.grad after retain_grad() and backward")
