@@ -44,7 +44,7 @@ def _plain(value):
     """A comparable form: tensors of either library become ("tensor", ndarray, dtype name)."""
     if isinstance(value, torch.Tensor):
         return ("tensor", value.detach().numpy().copy(), str(value.dtype).removeprefix("torch."))
-    if type(value).__module__.startswith("mylib") and hasattr(value, "data") and hasattr(value, "grad"):
+    if type(value).__module__.startswith("mylib") and hasattr(value, "data") and hasattr(type(value), "grad"):
         data = np.array(value.data)  # a copy; a 0-d result may hold a numpy scalar
         return ("tensor", data, str(data.dtype))
     if isinstance(value, np.ndarray):
