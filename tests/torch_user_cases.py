@@ -1621,7 +1621,7 @@ _owe(REVIEW, "exception class: torch raises RuntimeError for x *= 1.5 and x /= 2
      'imul-int-by-float itruediv-int iadd-broadcast-grows cross_entropy-target-N1')
 _owe(REVIEW, "warnings: torch warns UserWarning for std() of one element, tensor(a_tensor), scheduler.get_lr() outside "
      "step(), and a random_split part of length 0; mylib is silent",
-     'std-one-element-warns tensor-copy-construct-warns scheduler-get_lr-warns random_split-empty-split-warns')
+     'std-one-element-warns tensor-copy-construct-warns random_split-empty-split-warns')
 _owe(REVIEW, "everyday torch API mylib lacks: // and %, tolist(), clone(), long(), torch.sum / torch.matmul, "
      "Module.double(), Module.requires_grad_()",
      'floordiv mod tolist clone-is-a-copy long-of-float module-level-sum module-level-matmul')
