@@ -609,3 +609,51 @@ def test_nll_loss_of_an_input_that_is_not_n_by_c_is_a_runtime_error_too():
         torch_F.nll_loss(torch.zeros(2, 3, 4, dtype=torch.float64), torch.tensor([0, 1]))
     with pytest.raises(RuntimeError, match=r"shape \(N, C\).*permute"):
         F.nll_loss(Tensor(np.zeros((2, 3, 4))), Tensor(np.array([0, 1])))
+
+
+def test_dataloader_batch_size_none_yields_samples_converted_as_torch():
+    """DataLoader(batch_size=None) yields each sample uncollated, numpy arrays made tensors (torch's default_convert)."""
+    ours_ds, torch_ds, x, y = pairs_of_datasets(4)
+    labels_np = TensorDataset(Tensor(x), y)  # the labels a numpy array: each one a numpy int64, made a tensor
+    for dataset, what in ((ours_ds, "Tensors"), (labels_np, "Tensor features, numpy labels")):
+        loader = DataLoader(dataset, batch_size=None)
+        ours, theirs = list(loader), list(torch_data.DataLoader(torch_ds, batch_size=None))
+        assert len(loader) == len(ours) == len(theirs) == 4, f"DataLoader({what}, batch_size=None) has 4 steps"
+        for k, (sample, expected) in enumerate(zip(ours, theirs)):
+            assert type(sample) is type(expected) is list, f"step {k}: torch yields a list, got {type(sample).__name__}"
+            for part, (got, want) in enumerate(zip(sample, expected)):
+                assert isinstance(got, Tensor), f"DataLoader({what}, batch_size=None), step {k}, part {part}: a Tensor"
+                assert_same(got, want, f"DataLoader({what}, batch_size=None), step {k}, part {part}")
+    samples = [np.float32(1.5), (np.arange(2), 3, "a"), {"x": np.ones(2)}, [np.array(["s"])]]
+    ours, theirs = list(DataLoader(samples, batch_size=None)), list(torch_data.DataLoader(samples, batch_size=None))
+    assert_same(ours[0], theirs[0], "a numpy float32 sample")
+    assert_same(ours[1][0], theirs[1][0], "a numpy array inside a tuple")
+    assert ours[1][1:] == theirs[1][1:] == [3, "a"] and type(ours[1]) is type(theirs[1]) is list
+    assert_same(ours[2]["x"], theirs[2]["x"], "a numpy array inside a dict")
+    assert ours[3][0] is samples[3][0] and theirs[3][0] is samples[3][0], "an array of strings stays as it is"
+    doubled = list(DataLoader(ours_ds, batch_size=None, collate_fn=lambda sample: sample[1] * 2))
+    assert [int(t.item()) for t in doubled] == [int(v) * 2 for v in y], "collate_fn gets each sample alone"
+    shuffled = [int(s[1].item()) for s in DataLoader(ours_ds, batch_size=None, shuffle=True, generator=3)]
+    assert sorted(shuffled) == sorted(int(v) for v in y)
+    for library in (DataLoader, torch_data.DataLoader):
+        with pytest.raises(ValueError, match="mutually exclusive with drop_last"):
+            library(samples, batch_size=None, drop_last=True)
+
+
+@pytest.mark.parametrize("lengths", [[1.0, 0.0], [0.5, 0.5], [0.0, 0.5, 0.5], [0.9, 0.05, 0.05]], ids=str)
+def test_random_split_warns_about_an_empty_part_as_torch(lengths):
+    """random_split by fractions warns "Length of split at index i is 0" for each empty part, as torch's does."""
+    ours_ds, torch_ds, _, _ = pairs_of_datasets(1)
+    caught = {}
+    for library, dataset in ((random_split, ours_ds), (torch_data.random_split, torch_ds)):
+        with warnings.catch_warnings(record=True) as found:
+            warnings.simplefilter("always")
+            sizes = [len(part) for part in library(dataset, lengths)]
+        caught[library] = (sizes, [(w.category, str(w.message)) for w in found])
+    assert caught[random_split] == caught[torch_data.random_split], f"random_split(1 example, {lengths})"
+    assert caught[random_split][1], "a case without an empty part tests nothing"
+    ours_ds, torch_ds, _, _ = pairs_of_datasets(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # sizes (not fractions) with an empty part: torch is silent, so are we
+        random_split(ours_ds, [2, 0])
+        torch_data.random_split(torch_ds, [2, 0])

@@ -1614,14 +1614,14 @@ _owe(REVIEW, "torch accepts, mylib refuses: cross_entropy with class-probability
      "'__array_ufunc__=None' TypeError); Tensor(2, 3) (torch: an uninitialised (2, 3) float32; mylib: a TypeError "
      "about requires_grad on int64)",
      'cross_entropy-probability-targets bce-logits-float32-input-float64-target cat-onto-empty-1d '
-     'DataLoader-batch_size-None clamp-tensor-bounds Tensor-class-of-sizes')
+     'clamp-tensor-bounds Tensor-class-of-sizes')
 _owe(REVIEW, "exception class: torch raises RuntimeError for x *= 1.5 and x /= 2 on an int tensor ('result type Float "
      "can't be cast'), for x += y that would grow x, and for a (N, 1) cross_entropy target; mylib raises numpy's "
      "UFuncTypeError / ValueError, and ValueError",
      'imul-int-by-float itruediv-int iadd-broadcast-grows cross_entropy-target-N1')
 _owe(REVIEW, "warnings: torch warns UserWarning for std() of one element, tensor(a_tensor), scheduler.get_lr() outside "
      "step(), and a random_split part of length 0; mylib is silent",
-     'std-one-element-warns tensor-copy-construct-warns random_split-empty-split-warns')
+     'std-one-element-warns tensor-copy-construct-warns')
 _owe(REVIEW, "everyday torch API mylib lacks: // and %, tolist(), clone(), long(), torch.sum / torch.matmul, "
      "Module.double(), Module.requires_grad_()",
      'floordiv mod tolist clone-is-a-copy long-of-float module-level-sum module-level-matmul')
