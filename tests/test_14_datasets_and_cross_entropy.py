@@ -207,9 +207,9 @@ def test_random_split_sizes_equal_torchs(n, parts, data):
         cuts = sorted(data.draw(st.lists(st.integers(0, n), min_size=parts - 1, max_size=parts - 1), label="cuts"))
         lengths = [b - a for a, b in zip([0] + cuts, cuts + [n])]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch warns about empty parts
+        warnings.simplefilter("ignore")  # both warn about empty parts (tested below)
         expected = [len(p) for p in torch_data.random_split(range(n), lengths)]
-    got = [len(p) for p in random_split(range(n), lengths, generator=0)]
+        got = [len(p) for p in random_split(range(n), lengths, generator=0)]
     assert got == expected, f"random_split(range({n}), {lengths}): expected sizes {expected} (torch), got {got}"
 
 
