@@ -657,3 +657,78 @@ def test_random_split_warns_about_an_empty_part_as_torch(lengths):
         warnings.simplefilter("error")  # sizes (not fractions) with an empty part: torch is silent, so are we
         random_split(ours_ds, [2, 0])
         torch_data.random_split(torch_ds, [2, 0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", [{}, {"weight": np.array([1.0, 0.5, 2.0, 3.0])}, {"label_smoothing": 0.3},
+                                     {"weight": np.array([0.2, 1.0, 1.0, 4.0]), "label_smoothing": 1.0},
+                                     {"ignore_index": -3}], ids=str)
+def test_cross_entropy_with_class_probabilities_equals_torch(reduction, options):
+    """cross_entropy with a float target of the input's shape (soft labels): torch's values and both gradients."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(scale=4, size=(5, 4))
+    x[0] = [300.0, -300.0, 0.0, 2.0]  # large logits: log_softmax stays finite
+    q = rng.dirichlet(np.ones(4), size=5)
+    q[1] = [0.0, 1.0, 0.0, 0.0]
+    torch_options = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in options.items()}
+    xm, qm = Tensor(x, requires_grad=True), Tensor(q, requires_grad=True)
+    xt, qt = torch.tensor(x, requires_grad=True), torch.tensor(q, requires_grad=True)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        ours = F.cross_entropy(xm, qm, reduction=reduction, **options)
+        upstream = np.linspace(0.5, 1.5, ours.data.size).reshape(ours.shape)
+        ours.backward(upstream)
+    theirs = torch_F.cross_entropy(xt, qt, reduction=reduction, **torch_options)
+    theirs.backward(torch.from_numpy(upstream))
+    what = f"cross_entropy(x, probabilities, reduction={reduction!r}, {options})"
+    assert_same(ours, theirs, what, **EXACT)
+    assert_same(xm.grad, xt.grad, f"the gradient of {what} with respect to the scores", **EXACT)
+    assert_same(qm.grad, qt.grad, f"the gradient of {what} with respect to the probabilities", **EXACT)
+
+
+def test_cross_entropy_with_class_probabilities_dtypes_modules_and_refusals_like_torch():
+    """Soft labels: float32 scores with float64 probabilities, the module, N = 0, and ignore_index >= 0 refused."""
+    x32, q = np.array([[0.5, -1.0, 2.0], [1.0, 1.0, 0.0]], dtype=np.float32), np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    xm, xt = Tensor(x32, requires_grad=True), torch.tensor(x32, requires_grad=True)
+    ours, theirs = F.cross_entropy(xm, Tensor(q)), torch_F.cross_entropy(xt, torch.from_numpy(q))
+    ours.backward()
+    theirs.backward()
+    assert_same(ours, theirs, "cross_entropy(float32 scores, float64 probabilities)", **FLOAT32)
+    assert_same(xm.grad, xt.grad, "its gradient (float32, as the scores)", **FLOAT32)
+    assert_same(nn.CrossEntropyLoss(label_smoothing=0.1)(Tensor(q), Tensor(q)),
+                torch.nn.CrossEntropyLoss(label_smoothing=0.1)(torch.from_numpy(q), torch.from_numpy(q)),
+                "nn.CrossEntropyLoss(label_smoothing=0.1) with probabilities", **EXACT)
+    empty = np.zeros((0, 3))
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        assert_same(F.cross_entropy(Tensor(empty), Tensor(empty)),
+                    torch_F.cross_entropy(torch.from_numpy(empty), torch.from_numpy(empty)), "the mean over 0 rows",
+                    equal_nan=True, rtol=0, atol=0)
+    for library, tensor in ((F, Tensor), (torch_F, torch.from_numpy)):
+        with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+            library.cross_entropy(tensor(q), tensor(q), ignore_index=0)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.uint16, np.uint64])
+def test_class_targets_must_be_int64_or_uint8_as_in_torch(dtype):
+    """cross_entropy/nll_loss refuse int32 (and other non-Long, non-Byte) targets as torch does; uint8 works."""
+    x, labels = np.log(np.full((3, 4), 0.25)), np.array([0, 3, 1])
+    for name in ("cross_entropy", "nll_loss"):
+        with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte"):
+            getattr(torch_F, name)(torch.from_numpy(x), torch.from_numpy(labels.astype(dtype)))
+        with pytest.raises(RuntimeError, match=f"expected target dtype to be Long or Byte.*{np.dtype(dtype)}"):
+            getattr(F, name)(Tensor(x), Tensor(labels.astype(dtype)))
+        assert_same(getattr(F, name)(Tensor(x), Tensor(labels.astype(np.uint8))),
+                    getattr(torch_F, name)(torch.from_numpy(x), torch.from_numpy(labels.astype(np.uint8))),
+                    f"{name} with uint8 targets", **EXACT)
+
+
+def test_an_n_by_1_target_is_torchs_multi_target_runtime_error():
+    """cross_entropy/nll_loss of an (N, 1) target: torch's RuntimeError '0D or 1D target tensor expected'."""
+    x, target = np.zeros((2, 3)), np.array([[0], [2]])
+    for name in ("cross_entropy", "nll_loss"):
+        with pytest.raises(RuntimeError, match="0D or 1D target tensor expected, multi-target not supported"):
+            getattr(torch_F, name)(torch.from_numpy(x), torch.from_numpy(target))
+        with pytest.raises(RuntimeError, match="0D or 1D target tensor expected, multi-target not supported") as info:
+            getattr(F, name)(Tensor(x), Tensor(target))
+        assert isinstance(info.value, ValueError), "mylib's ShapeError is a ValueError too"

@@ -1600,7 +1600,7 @@ _owe(REVIEW, "torch refuses, mylib computes: tensor([t1, t2]) of 1-d tensors (Va
      "tensor([2**63]) (ValueError 'Overflow'; mylib makes uint64), relu of bool (RuntimeError; mylib returns int64), "
      "int32 class targets in cross_entropy (RuntimeError 'expected … Long'), backward(gradient=list) (TypeError), "
      "full(3, 1.0) (TypeError: size must be a tuple), view() of a transposed tensor (RuntimeError 'use .reshape')",
-     'tensor-of-1d-tensors tensor-int-overflow relu-bool cross_entropy-int32-target backward-gradient-list '
+     'tensor-of-1d-tensors tensor-int-overflow relu-bool backward-gradient-list '
      'full-int-size view-of-transposed')
 _owe(REVIEW, "graph: torch records y[0] = 0 on a non-leaf (x.grad [0, 2, 2]) and buf[0] = x[1] * 3 into a "
      "plain tensor (the graph flows through buf); mylib refuses the first (RuntimeError 'in-place') and drops the "
@@ -1613,12 +1613,12 @@ _owe(REVIEW, "torch accepts, mylib refuses: cross_entropy with class-probability
      "tensors); DataLoader(batch_size=None) (torch yields unbatched samples); clamp with tensor bounds (mylib: numpy's "
      "'__array_ufunc__=None' TypeError); Tensor(2, 3) (torch: an uninitialised (2, 3) float32; mylib: a TypeError "
      "about requires_grad on int64)",
-     'cross_entropy-probability-targets bce-logits-float32-input-float64-target cat-onto-empty-1d '
+     'bce-logits-float32-input-float64-target cat-onto-empty-1d '
      'clamp-tensor-bounds Tensor-class-of-sizes')
 _owe(REVIEW, "exception class: torch raises RuntimeError for x *= 1.5 and x /= 2 on an int tensor ('result type Float "
      "can't be cast'), for x += y that would grow x, and for a (N, 1) cross_entropy target; mylib raises numpy's "
      "UFuncTypeError / ValueError, and ValueError",
-     'imul-int-by-float itruediv-int iadd-broadcast-grows cross_entropy-target-N1')
+     'imul-int-by-float itruediv-int iadd-broadcast-grows')
 _owe(REVIEW, "warnings: torch warns UserWarning for std() of one element, tensor(a_tensor), scheduler.get_lr() outside "
      "step(), and a random_split part of length 0; mylib is silent",
      'std-one-element-warns tensor-copy-construct-warns')
