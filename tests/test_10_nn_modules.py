@@ -477,8 +477,8 @@ def test_zero_grad_sets_none_or_zeros():
 
 
 # ---- state_dict / load_state_dict -----------------------------------------------------
-def test_state_dict_round_trips_through_torch_and_is_a_copy():
-    """state_dict() loads into torch and back, and is a snapshot (a copy)."""
+def test_state_dict_round_trips_through_torch_and_shares_the_parameters_arrays():
+    """state_dict() loads into torch and back, and shares the parameters' memory as torch's does."""
     init.manual_seed(3)
     ours, theirs = Outer(), TorchOuter().double()
     state = ours.state_dict()
@@ -489,11 +489,12 @@ def test_state_dict_round_trips_through_torch_and_is_a_copy():
     assert result.missing_keys == [] and result.unexpected_keys == []
     for name, value in back.state_dict().items():
         np.testing.assert_array_equal(value, state[name])
-    state["bias"][...] = 99  # a snapshot: changing it does not touch the model
-    assert not (ours.bias.data == 99).any()
-    with no_grad():  # and training the model does not change an earlier snapshot
+    torch_state, snapshot = theirs.state_dict(), copy.deepcopy(state)
+    with no_grad(), torch.no_grad():  # an update after state_dict() shows in it, in both libraries
         ours.bias -= 1.0
-    assert not (state["bias"] == -1).any()
+        theirs.bias -= 1.0
+    assert_same(state["bias"], torch_state["bias"], "state_dict()['bias'] after bias -= 1")
+    assert_same(snapshot["bias"], torch_state["bias"] + 1.0, "copy.deepcopy(state_dict())['bias'] after bias -= 1")
 
 
 def test_load_state_dict_accepts_torch_tensors_and_mylib_tensors_and_keeps_dtype_and_identity():
@@ -512,7 +513,7 @@ def test_load_state_dict_accepts_torch_tensors_and_mylib_tensors_and_keeps_dtype
 def test_load_state_dict_lists_missing_unexpected_and_mismatched_in_one_error_and_copies_nothing():
     """load_state_dict reports missing, unexpected and mis-shaped keys in one RuntimeError and copies nothing."""
     net = Net()
-    before = net.state_dict()
+    before = copy.deepcopy(net.state_dict())  # a snapshot: state_dict() shares the parameters' arrays
     bad = dict(before)
     del bad["head.weight"], bad["body.0.bias"]
     bad["body.9.weight"] = np.zeros(1)
@@ -1022,7 +1023,7 @@ def test_load_state_dict_refuses_what_is_not_dict_like_as_torch(bad):
 def test_load_state_dict_refuses_values_that_are_not_numbers_and_copies_nothing(value):
     """load_state_dict of a string, None or a ragged list names the parameter (a TypeError and a RuntimeError)."""
     layer = nn.Linear(3, 2, dtype=np.float64)
-    before = layer.state_dict()
+    before = copy.deepcopy(layer.state_dict())
     with pytest.raises(TypeError, match='While copying the parameter named "weight", expected an array') as info:
         layer.load_state_dict({"weight": value, "bias": np.zeros(2)})
     assert isinstance(info.value, RuntimeError), "torch raises RuntimeError here: code catching it must catch ours"
@@ -1120,3 +1121,31 @@ def test_init_refuses_what_torch_refuses():
     with pytest.raises(TypeError, match="argument 'a' must be float, not str"):
         init.uniform_(Tensor(np.zeros(3)), "0")
     assert init.uniform_(Tensor(np.zeros(3)), 2, 2).data.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_module_double_float_and_requires_grad_work_in_place_as_torchs():
+    """Module.double()/float()/requires_grad_() return the module and change every parameter as torch does."""
+    init.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in net.state_dict().items()})
+    weight = net[0].weight
+    net(Tensor(np.ones((1, 2), dtype=np.float32))).sum().backward()
+    theirs(torch.ones(1, 2)).sum().backward()
+    assert net.double() is net and theirs.double() is theirs
+    assert net[0].weight is weight, "double() must keep the Parameter objects (an optimizer holds them)"
+    for (name, p), q in zip(net.named_parameters(), theirs.parameters()):
+        assert_same(p, q, f"{name} after double()")
+        assert_same(p.grad, q.grad, f"{name}.grad after double()")
+    assert net.requires_grad_(False) is net and theirs.requires_grad_(False) is theirs
+    assert [p.requires_grad for p in net.parameters()] == [p.requires_grad for p in theirs.parameters()] == [False] * 4
+    net[2].requires_grad_()
+    theirs[2].requires_grad_()
+    assert [p.requires_grad for p in net.parameters()] == [p.requires_grad for p in theirs.parameters()]
+    assert net.float() is net and [str(p.dtype) for p in net.parameters()] == ["float32"] * 4
+    assert [str(p.grad.dtype) for p in net.parameters()] == ["float32"] * 4
+    for wrong in ("yes", 1):
+        with pytest.raises(TypeError, match="must be bool"):
+            net.requires_grad_(wrong)
+        with pytest.raises(TypeError, match="must be bool"):
+            theirs.requires_grad_(wrong)

@@ -6,6 +6,7 @@ path (`foreach=False`), the one mylib ports. Then parameter groups, zero_grad, s
 torch's), torch's error messages, and the schedulers' learning rates.
 """
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -461,3 +462,25 @@ def test_a_scheduler_stepped_before_the_optimizer_warns_like_torch(library, recw
         warnings.simplefilter("error")
         optimizer.step()
         scheduler.step()
+
+
+@pytest.mark.parametrize("name, options", [("StepLR", dict(step_size=2, gamma=0.5)), ("ExponentialLR", dict(gamma=0.5)),
+                                           ("CosineAnnealingLR", dict(T_max=4, eta_min=0.01))])
+def test_get_lr_outside_step_warns_and_returns_torchs_value(name, options):
+    """scheduler.get_lr() called by hand warns as torch's does (use get_last_lr()) and returns torch's value."""
+    got = {}
+    for library, make, opt_class, module in (("mylib", _mine, optim.SGD, lr_scheduler),
+                                              ("torch", _theirs, torch.optim.SGD, torch.optim.lr_scheduler)):
+        optimizer = opt_class([make()], lr=1.0)
+        scheduler = getattr(module, name)(optimizer, **options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # step() itself calls get_lr without a warning
+            for _ in range(3):
+                optimizer.step()
+                scheduler.step()
+        with pytest.warns(UserWarning, match=r"^To get the last learning rate computed by the scheduler, "
+                                             r"please use `get_last_lr\(\)`\.$"):
+            got[library] = scheduler.get_lr()
+        got[library + " last"] = scheduler.get_last_lr()
+    assert got["mylib"] == pytest.approx(got["torch"], rel=1e-15, abs=0), f"{name}.get_lr() after 3 steps"
+    assert got["mylib last"] == pytest.approx(got["torch last"], rel=1e-15, abs=0), f"{name}.get_last_lr()"

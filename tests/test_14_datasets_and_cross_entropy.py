@@ -207,9 +207,9 @@ def test_random_split_sizes_equal_torchs(n, parts, data):
         cuts = sorted(data.draw(st.lists(st.integers(0, n), min_size=parts - 1, max_size=parts - 1), label="cuts"))
         lengths = [b - a for a, b in zip([0] + cuts, cuts + [n])]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch warns about empty parts
+        warnings.simplefilter("ignore")  # both warn about empty parts (tested below)
         expected = [len(p) for p in torch_data.random_split(range(n), lengths)]
-    got = [len(p) for p in random_split(range(n), lengths, generator=0)]
+        got = [len(p) for p in random_split(range(n), lengths, generator=0)]
     assert got == expected, f"random_split(range({n}), {lengths}): expected sizes {expected} (torch), got {got}"
 
 
@@ -609,3 +609,126 @@ def test_nll_loss_of_an_input_that_is_not_n_by_c_is_a_runtime_error_too():
         torch_F.nll_loss(torch.zeros(2, 3, 4, dtype=torch.float64), torch.tensor([0, 1]))
     with pytest.raises(RuntimeError, match=r"shape \(N, C\).*permute"):
         F.nll_loss(Tensor(np.zeros((2, 3, 4))), Tensor(np.array([0, 1])))
+
+
+def test_dataloader_batch_size_none_yields_samples_converted_as_torch():
+    """DataLoader(batch_size=None) yields each sample uncollated, numpy arrays made tensors (torch's default_convert)."""
+    ours_ds, torch_ds, x, y = pairs_of_datasets(4)
+    labels_np = TensorDataset(Tensor(x), y)  # the labels a numpy array: each one a numpy int64, made a tensor
+    for dataset, what in ((ours_ds, "Tensors"), (labels_np, "Tensor features, numpy labels")):
+        loader = DataLoader(dataset, batch_size=None)
+        ours, theirs = list(loader), list(torch_data.DataLoader(torch_ds, batch_size=None))
+        assert len(loader) == len(ours) == len(theirs) == 4, f"DataLoader({what}, batch_size=None) has 4 steps"
+        for k, (sample, expected) in enumerate(zip(ours, theirs)):
+            assert type(sample) is type(expected) is list, f"step {k}: torch yields a list, got {type(sample).__name__}"
+            for part, (got, want) in enumerate(zip(sample, expected)):
+                assert isinstance(got, Tensor), f"DataLoader({what}, batch_size=None), step {k}, part {part}: a Tensor"
+                assert_same(got, want, f"DataLoader({what}, batch_size=None), step {k}, part {part}")
+    samples = [np.float32(1.5), (np.arange(2), 3, "a"), {"x": np.ones(2)}, [np.array(["s"])]]
+    ours, theirs = list(DataLoader(samples, batch_size=None)), list(torch_data.DataLoader(samples, batch_size=None))
+    assert_same(ours[0], theirs[0], "a numpy float32 sample")
+    assert_same(ours[1][0], theirs[1][0], "a numpy array inside a tuple")
+    assert ours[1][1:] == theirs[1][1:] == [3, "a"] and type(ours[1]) is type(theirs[1]) is list
+    assert_same(ours[2]["x"], theirs[2]["x"], "a numpy array inside a dict")
+    assert ours[3][0] is samples[3][0] and theirs[3][0] is samples[3][0], "an array of strings stays as it is"
+    doubled = list(DataLoader(ours_ds, batch_size=None, collate_fn=lambda sample: sample[1] * 2))
+    assert [int(t.item()) for t in doubled] == [int(v) * 2 for v in y], "collate_fn gets each sample alone"
+    shuffled = [int(s[1].item()) for s in DataLoader(ours_ds, batch_size=None, shuffle=True, generator=3)]
+    assert sorted(shuffled) == sorted(int(v) for v in y)
+    for library in (DataLoader, torch_data.DataLoader):
+        with pytest.raises(ValueError, match="mutually exclusive with drop_last"):
+            library(samples, batch_size=None, drop_last=True)
+
+
+@pytest.mark.parametrize("lengths", [[1.0, 0.0], [0.5, 0.5], [0.0, 0.5, 0.5], [0.9, 0.05, 0.05]], ids=str)
+def test_random_split_warns_about_an_empty_part_as_torch(lengths):
+    """random_split by fractions warns "Length of split at index i is 0" for each empty part, as torch's does."""
+    ours_ds, torch_ds, _, _ = pairs_of_datasets(1)
+    caught = {}
+    for library, dataset in ((random_split, ours_ds), (torch_data.random_split, torch_ds)):
+        with warnings.catch_warnings(record=True) as found:
+            warnings.simplefilter("always")
+            sizes = [len(part) for part in library(dataset, lengths)]
+        caught[library] = (sizes, [(w.category, str(w.message)) for w in found])
+    assert caught[random_split] == caught[torch_data.random_split], f"random_split(1 example, {lengths})"
+    assert caught[random_split][1], "a case without an empty part tests nothing"
+    ours_ds, torch_ds, _, _ = pairs_of_datasets(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # sizes (not fractions) with an empty part: torch is silent, so are we
+        random_split(ours_ds, [2, 0])
+        torch_data.random_split(torch_ds, [2, 0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", [{}, {"weight": np.array([1.0, 0.5, 2.0, 3.0])}, {"label_smoothing": 0.3},
+                                     {"weight": np.array([0.2, 1.0, 1.0, 4.0]), "label_smoothing": 1.0},
+                                     {"ignore_index": -3}], ids=str)
+def test_cross_entropy_with_class_probabilities_equals_torch(reduction, options):
+    """cross_entropy with a float target of the input's shape (soft labels): torch's values and both gradients."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(scale=4, size=(5, 4))
+    x[0] = [300.0, -300.0, 0.0, 2.0]  # large logits: log_softmax stays finite
+    q = rng.dirichlet(np.ones(4), size=5)
+    q[1] = [0.0, 1.0, 0.0, 0.0]
+    torch_options = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in options.items()}
+    xm, qm = Tensor(x, requires_grad=True), Tensor(q, requires_grad=True)
+    xt, qt = torch.tensor(x, requires_grad=True), torch.tensor(q, requires_grad=True)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        ours = F.cross_entropy(xm, qm, reduction=reduction, **options)
+        upstream = np.linspace(0.5, 1.5, ours.data.size).reshape(ours.shape)
+        ours.backward(upstream)
+    theirs = torch_F.cross_entropy(xt, qt, reduction=reduction, **torch_options)
+    theirs.backward(torch.from_numpy(upstream))
+    what = f"cross_entropy(x, probabilities, reduction={reduction!r}, {options})"
+    assert_same(ours, theirs, what, **EXACT)
+    assert_same(xm.grad, xt.grad, f"the gradient of {what} with respect to the scores", **EXACT)
+    assert_same(qm.grad, qt.grad, f"the gradient of {what} with respect to the probabilities", **EXACT)
+
+
+def test_cross_entropy_with_class_probabilities_dtypes_modules_and_refusals_like_torch():
+    """Soft labels: float32 scores with float64 probabilities, the module, N = 0, and ignore_index >= 0 refused."""
+    x32, q = np.array([[0.5, -1.0, 2.0], [1.0, 1.0, 0.0]], dtype=np.float32), np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    xm, xt = Tensor(x32, requires_grad=True), torch.tensor(x32, requires_grad=True)
+    ours, theirs = F.cross_entropy(xm, Tensor(q)), torch_F.cross_entropy(xt, torch.from_numpy(q))
+    ours.backward()
+    theirs.backward()
+    assert_same(ours, theirs, "cross_entropy(float32 scores, float64 probabilities)", **FLOAT32)
+    assert_same(xm.grad, xt.grad, "its gradient (float32, as the scores)", **FLOAT32)
+    assert_same(nn.CrossEntropyLoss(label_smoothing=0.1)(Tensor(q), Tensor(q)),
+                torch.nn.CrossEntropyLoss(label_smoothing=0.1)(torch.from_numpy(q), torch.from_numpy(q)),
+                "nn.CrossEntropyLoss(label_smoothing=0.1) with probabilities", **EXACT)
+    empty = np.zeros((0, 3))
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        assert_same(F.cross_entropy(Tensor(empty), Tensor(empty)),
+                    torch_F.cross_entropy(torch.from_numpy(empty), torch.from_numpy(empty)), "the mean over 0 rows",
+                    equal_nan=True, rtol=0, atol=0)
+    for library, tensor in ((F, Tensor), (torch_F, torch.from_numpy)):
+        with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+            library.cross_entropy(tensor(q), tensor(q), ignore_index=0)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.uint16, np.uint64])
+def test_class_targets_must_be_int64_or_uint8_as_in_torch(dtype):
+    """cross_entropy/nll_loss refuse int32 (and other non-Long, non-Byte) targets as torch does; uint8 works."""
+    x, labels = np.log(np.full((3, 4), 0.25)), np.array([0, 3, 1])
+    for name in ("cross_entropy", "nll_loss"):
+        with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte"):
+            getattr(torch_F, name)(torch.from_numpy(x), torch.from_numpy(labels.astype(dtype)))
+        with pytest.raises(RuntimeError, match=f"expected target dtype to be Long or Byte.*{np.dtype(dtype)}"):
+            getattr(F, name)(Tensor(x), Tensor(labels.astype(dtype)))
+        assert_same(getattr(F, name)(Tensor(x), Tensor(labels.astype(np.uint8))),
+                    getattr(torch_F, name)(torch.from_numpy(x), torch.from_numpy(labels.astype(np.uint8))),
+                    f"{name} with uint8 targets", **EXACT)
+
+
+def test_an_n_by_1_target_is_torchs_multi_target_runtime_error():
+    """cross_entropy/nll_loss of an (N, 1) target: torch's RuntimeError '0D or 1D target tensor expected'."""
+    x, target = np.zeros((2, 3)), np.array([[0], [2]])
+    for name in ("cross_entropy", "nll_loss"):
+        with pytest.raises(RuntimeError, match="0D or 1D target tensor expected, multi-target not supported"):
+            getattr(torch_F, name)(torch.from_numpy(x), torch.from_numpy(target))
+        with pytest.raises(RuntimeError, match="0D or 1D target tensor expected, multi-target not supported") as info:
+            getattr(F, name)(Tensor(x), Tensor(target))
+        assert isinstance(info.value, ValueError), "mylib's ShapeError is a ValueError too"
