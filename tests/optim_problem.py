@@ -223,3 +223,21 @@ def assert_float32_steps_like_torch(name: str, options: dict, gradient: str) -> 
     # float32 rounding (torch fuses multiply-adds) differs in the last bits; inf and nan must sit where torch's do
     assert_same(mine, theirs, f"{call(name, options)} in float32, first gradient {gradient}", rtol=1e-5, atol=0,
                 equal_nan=True)
+
+
+def assert_duplicate_steps_like_torch(name: str, options: dict) -> None:
+    """Optimizer([p, p]) warns about duplicate parameters, as torch's does, and moves p exactly as torch's over 3 steps."""
+    import pytest
+    from mylib import optim
+    from mylib.tensor import Tensor
+    p, q = Tensor(np.array([1.0, -2.0]), requires_grad=True), torch.tensor([1.0, -2.0], dtype=torch.float64,
+                                                                             requires_grad=True)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        mine = getattr(optim, name)([p, p], **options)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        theirs = getattr(torch.optim, name)([q, q], **options, foreach=False)
+    for step, g in enumerate(([1.0, -2.0], [0.5, 3.0], [-1.0, 1.0]), start=1):
+        p.grad, q.grad = Tensor(np.array(g)), torch.tensor(g, dtype=torch.float64)
+        mine.step()
+        theirs.step()
+        assert_same(p, q, f"{call(name, options)} over [p, p], after step {step}")

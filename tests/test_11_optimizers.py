@@ -15,7 +15,8 @@ import torch
 import mylib.optim as optim
 from mylib import Tensor, lr_scheduler
 from tests.compare import assert_same
-from tests.optim_problem import (START, START_FLAT, STEPS, assert_float32_steps_like_torch, assert_resumes_from_torch_state_dict,
+from tests.optim_problem import (START, START_FLAT, STEPS, assert_duplicate_steps_like_torch, assert_float32_steps_like_torch,
+                                 assert_resumes_from_torch_state_dict,
                                  assert_round_trip_resumes_identically, assert_same_path, assert_same_state,
                                  assert_step_leaves_grad_untouched, call, gradient_sequence, ids, make,
                                  mylib_loss, new_params, run, steps_on_given_gradients, train)
@@ -390,16 +391,7 @@ DUPLICATE_CASES = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
 @pytest.mark.parametrize("name, options", DUPLICATE_CASES, ids=ids(DUPLICATE_CASES))
 def test_a_parameter_listed_twice_warns_and_steps_like_torch(name, options):
     """SGD([p, p]) warns about duplicate parameters and moves p exactly as torch does (once per listing)."""
-    p, q = _mine(), _theirs()
-    with pytest.warns(UserWarning, match="duplicate parameters"):
-        mine = getattr(optim, name)([p, p], **options)
-    with pytest.warns(UserWarning, match="duplicate parameters"):
-        theirs = getattr(torch.optim, name)([q, q], **options, foreach=False)
-    for step, g in enumerate(([1.0, -2.0], [0.5, 3.0], [-1.0, 1.0]), start=1):
-        p.grad, q.grad = Tensor(np.array(g)), torch.tensor(g, dtype=torch.float64)
-        mine.step()
-        theirs.step()
-        assert_same(p, q, f"{call(name, options)} over [p, p], after step {step}")
+    assert_duplicate_steps_like_torch(name, options)
 
 
 SGD_FLOAT32 = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.1)),

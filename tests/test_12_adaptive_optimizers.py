@@ -15,7 +15,8 @@ import torch
 import mylib.optim as optim
 from mylib import Tensor
 from tests.compare import assert_same
-from tests.optim_problem import (START, STEPS, assert_float32_steps_like_torch, assert_resumes_from_torch_state_dict,
+from tests.optim_problem import (START, STEPS, assert_duplicate_steps_like_torch, assert_float32_steps_like_torch,
+                                 assert_resumes_from_torch_state_dict,
                                  assert_round_trip_resumes_identically, assert_same_path, assert_same_state,
                                  assert_step_leaves_grad_untouched, call, gradient_sequence, ids, make,
                                  new_params, run, set_gradients, steps_on_given_gradients, train)
@@ -235,16 +236,7 @@ DUPLICATES = [("Adagrad", {}), ("RMSprop", dict(centered=True, momentum=0.5)), (
 @pytest.mark.parametrize("name, options", DUPLICATES, ids=ids(DUPLICATES))
 def test_a_parameter_listed_twice_warns_and_steps_like_torch(name, options):
     """Optimizer([p, p]) warns about duplicate parameters and moves p exactly as torch does."""
-    p, q = Tensor(np.array([1.0, -2.0]), requires_grad=True), torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
-    with pytest.warns(UserWarning, match="duplicate parameters"):
-        mine = getattr(optim, name)([p, p], **options)
-    with pytest.warns(UserWarning, match="duplicate parameters"):
-        theirs = getattr(torch.optim, name)([q, q], **options, foreach=False)
-    for step, g in enumerate(([1.0, -2.0], [0.5, 3.0], [-1.0, 1.0]), start=1):
-        p.grad, q.grad = Tensor(np.array(g)), torch.tensor(g, dtype=torch.float64)
-        mine.step()
-        theirs.step()
-        assert_same(p, q, f"{call(name, options)} over [p, p], after step {step}")
+    assert_duplicate_steps_like_torch(name, options)
 
 
 FLOAT32 = [("Adam", {}), ("Adam", dict(amsgrad=True, weight_decay=0.1)), ("AdamW", {}), ("Adagrad", {}),
