@@ -476,3 +476,19 @@ def test_get_lr_outside_step_warns_and_returns_torchs_value(name, options):
         got[library + " last"] = scheduler.get_last_lr()
     assert got["mylib"] == pytest.approx(got["torch"], rel=1e-15, abs=0), f"{name}.get_lr() after 3 steps"
     assert got["mylib last"] == pytest.approx(got["torch last"], rel=1e-15, abs=0), f"{name}.get_last_lr()"
+
+
+def test_a_copied_optimizer_steps_its_own_parameters_like_torch():
+    """copy.deepcopy(optimizer) steps the copied parameters, not the original's, as in torch."""
+    import copy
+    results = []
+    for w, make_sgd in ((_mine(), optim.SGD), (_theirs(), torch.optim.SGD)):
+        optimizer = make_sgd([w], lr=0.1, momentum=0.9)
+        (w * w).sum().backward()
+        optimizer.step()
+        twin = copy.deepcopy(optimizer)
+        twin.step()
+        results.append((w, twin.param_groups[0]["params"][0]))
+    (mine, my_copy), (theirs, their_copy) = results
+    assert_same(mine, theirs.detach(), "the original parameter after its copy's step (it must not move)")
+    assert_same(my_copy, their_copy.detach(), "the copied parameter after two steps")
