@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 TIGHT = dict(rtol=1e-7, atol=1e-9)  # float64, the same maths: only the order of additions differs
+FLOAT32 = dict(rtol=1.3e-6, atol=1e-5)  # torch's own float32 defaults (torch.testing.assert_close)
 
 
 def _short(array: np.ndarray) -> str:

@@ -20,10 +20,9 @@ import mylib.functional as F
 from mylib import Tensor, gradcheck, nn, optim
 from mylib.functional import _log_sigmoid
 from mylib.nn import Linear, Module
-from tests.compare import assert_same
+from tests.compare import FLOAT32, assert_same
 
 REDUCTIONS = ("mean", "sum", "none")
-FLOAT32 = dict(rtol=1.3e-6, atol=1e-5)  # torch's float32 defaults
 examples = settings(max_examples=60, deadline=None)
 
 

@@ -27,12 +27,11 @@ from mylib import Tensor, nn, optim
 from mylib import datasets
 from mylib.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 from mylib.datasets import MNIST, MNIST5k, read_idx
-from tests.compare import assert_same
+from tests.compare import FLOAT32, assert_same
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REDUCTIONS = ("mean", "sum", "none")
 EXACT = dict(rtol=1e-10, atol=1e-12)  # float64, the same maths: the brief's rtol 1e-10
-FLOAT32 = dict(rtol=1.3e-6, atol=1e-5)  # torch's float32 defaults
 examples = settings(max_examples=60, deadline=None)
 
 

@@ -17,10 +17,9 @@ from mylib import Tensor, init, nn, optim
 from mylib.data import DataLoader, TensorDataset, random_split
 from mylib.datasets import MNIST5k
 from mylib.train import accuracy, confusion_matrix, evaluate, fit, load, save, train_step
-from tests.compare import assert_same
+from tests.compare import FLOAT32, assert_same
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-FLOAT32 = dict(rtol=1.3e-6, atol=1e-5)  # torch's float32 defaults
 
 
 def twin_mlps(sizes, seed=0, dtype=np.float64):
